@@ -65,6 +65,7 @@ class UnitProfile:
     leaders: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     plan: str = "unit_default"
+    places: tuple[str, ...] = ()  # sub-places inside the jurisdiction (镇、街道、园区) matched by name
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,9 @@ class Place:
     county: str | None = None
     adcode: str | None = None
     mention: str = ""
+    abroad: bool = False  # a foreign country or city (境外)
+    region: str = ""  # "香港" / "澳门" / "台湾" for places there (marked apart from the mainland)
+    note: str = ""  # why a place was left unresolved (e.g. an ambiguous name without context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,7 @@ class Figures:
     economic_loss_yuan: float | None = None
     magnitude: float | None = None
     no_casualties: bool = False  # the text says 无人员伤亡 / 暂无伤亡报告
+    approximate: tuple[str, ...] = ()  # figures the text gave only roughly (十余人, 上百人): their lower bound
 
 
 @dataclass(frozen=True, slots=True)

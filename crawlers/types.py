@@ -48,6 +48,8 @@ class SourceSpec:
     max_bytes: int = 10_000_000
     download_delay_s: float = 1.0
     user_agent: str = "yuqing/0.1 (+public-opinion response monitoring)"
+    concurrent_requests_per_domain: int = 2  # list crawls (Scrapy CONCURRENT_REQUESTS_PER_DOMAIN)
+    max_items: int = 100  # list crawls: article pages followed per crawl, at most
 
 
 @dataclass(frozen=True, slots=True)

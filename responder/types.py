@@ -121,6 +121,9 @@ class Plan:
     citation: str
     rules: dict[Trigger, tuple[ClockRule, ...]]
     extends: str | None = None
+    # Why a trigger gets the clocks it gets (e.g. 较大/一般 read as 其他政务舆情); part of the version hash.
+    notes: dict[Trigger, str] = field(default_factory=dict)
+    source: str = ""  # file the plan was defined in (not hashed: moving a file does not change a plan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,3 +232,23 @@ class AuditEntry:
     after: dict[str, Any] | None = None
     case_id: int | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClockView:
+    """A light row per unmet clock, what a deadline sweep needs (storage builds these in bulk)."""
+
+    case_id: int
+    clock_id: int
+    unit_id: str
+    case_title: str
+    case_state: CaseState
+    grade: Grade | None
+    kind: ClockKind
+    state: ClockState
+    started_at: datetime
+    due_at: datetime
+    acknowledged_at: datetime | None = None
+    # `created_for` of the latest notice already recorded for this clock (storage fills it when it can):
+    # evaluate returns nothing that is not newer, so a steady-state sweep builds almost no notices.
+    last_notice_for: datetime | None = None

@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "service.commands.runner",
 )
 
+_OWN_PACKAGES = {"service", "storage", "responder", "crawlers", "classifier"}
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -45,7 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # a command module not written yet
             raise
         module.register(subparsers)
+    _accept_global_options_everywhere(subparsers)
     return parser
+
+
+def _accept_global_options_everywhere(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Let `--config`/`--debug` also follow the subcommand (`yuqing classify --config x.toml`)."""
+    for sub in set(subparsers.choices.values()):
+        sub.add_argument("--config", "-c", default=argparse.SUPPRESS, help="配置文件路径 / config file")
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="显示调用栈")
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_global_options_everywhere(action)
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -72,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"错误: {_one_line(exc)}", file=sys.stderr)
-        if not isinstance(exc, (ConfigError, CommandError)):
+        if type(exc).__module__.split(".")[0] not in _OWN_PACKAGES:
             print("（加 --debug 查看调用栈 / add --debug for the traceback）", file=sys.stderr)
         return 1
 

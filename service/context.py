@@ -56,9 +56,9 @@ class AppContext:
     @cached_property
     def plans(self) -> dict[str, Plan]:
         """Bundled plans plus the config's plan files, validated; unit plan references checked."""
-        from responder.plans import bundled_plan_paths, load_plans
+        from responder.plans import default_plan_paths, load_plans
 
-        paths: list[Path] = [*bundled_plan_paths(), *self.config.plan_paths]
+        paths: list[Path] = [*default_plan_paths(), *self.config.plan_paths]
         plans = load_plans(paths)
         where = str(self.config.path or "配置")
         for index, unit in enumerate(self.config.units()):

@@ -147,7 +147,8 @@ class ReplayServer:
         handler = type("ReplayHandler", (_Handler,), {"feed": feed})
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
-        self.host, self.port = self._server.server_address[0], self._server.server_address[1]
+        address = self._server.server_address
+        self.host, self.port = str(address[0]), int(address[1])
         feed.base_url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="replay", daemon=True)
 

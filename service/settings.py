@@ -66,7 +66,7 @@ class CrawlSettings(_Strict):
     timeout_s: float = Field(default=20.0, gt=0, description="单次抓取超时（秒）")
     max_bytes: int = Field(default=10_000_000, gt=0, description="单次响应大小上限（字节）")
     download_delay_s: float = Field(default=1.0, ge=0, description="同一站点两次请求的间隔（秒）")
-    backoff_base_s: int = Field(default=60, ge=1, description="失败后退避的起始时长（秒），逐次加倍")
+    backoff_factor: float = Field(default=2.0, ge=1, description="连续失败时轮询间隔的放大倍数（退避）")
     backoff_max_s: int = Field(default=3600, ge=1, description="退避的最长时长（秒）")
     alert_after_failures: int = Field(default=5, ge=1, description="连续失败多少次后发出信息源告警")
     near_duplicate_distance: int | None = Field(

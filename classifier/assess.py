@@ -1,0 +1,144 @@
+"""The Classifier: one item in, one Assessment out (relevance, places, category, figures, grade)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from classifier.category import categorize
+from classifier.figures import extract_figures
+from classifier.grading import GradingTables, default_tables, grade
+from classifier.lexicon import Lexicon, count_hits, default_lexicon
+from classifier.models import RouterModel, load, model_tokens
+from classifier.normalize import normalize
+from classifier.places import Gazetteer, area_class, default_gazetteer, resolve
+from classifier.relevance import UnitIndex, build_index, unit_relevance
+from classifier.sentiment import needs_response, negativity
+from classifier.tokenize import Tokenizer
+from classifier.types import Assessment, Severity, UnitProfile
+
+RULES_ONLY = "rules-only（无训练模型，仅规则）"
+
+
+class Classifier:
+    """Assesses items for a fixed set of units; data files and models are loaded on first use."""
+
+    def __init__(
+        self,
+        units: Sequence[UnitProfile],
+        model_dir: Path | None = None,
+        *,
+        model: RouterModel | None = None,
+        lexicon: Lexicon | None = None,
+        tables: GradingTables | None = None,
+        gazetteer: Gazetteer | None = None,
+    ) -> None:
+        self.units = tuple(units)
+        self._model_dir = model_dir
+        self._model = model
+        self._model_error = ""
+        self._lex = lexicon
+        self._tables = tables
+        self._gaz = gazetteer
+        self._index: UnitIndex | None = None
+        self._tokenizer: Tokenizer | None = None
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def warm(self) -> None:
+        """Load data files, gazetteer, unit index, jieba and the model now instead of on the first item."""
+        if self._ready:
+            return
+        with self._lock:
+            if self._ready:
+                return
+            self._lex = self._lex or default_lexicon()
+            self._tables = self._tables or default_tables()
+            self._gaz = self._gaz or default_gazetteer()
+            self._index = build_index(self.units, self._lex, self._gaz)
+            self._tokenizer = Tokenizer(self._index.user_words)
+            if self._model is None and self._model_dir is not None:
+                try:
+                    self._model = load(self._model_dir)
+                except Exception as exc:  # a broken model must not stop rule-based work
+                    self._model_error = str(exc)
+            if self._model is not None:
+                self._tokenizer.warm()
+            self._ready = True
+
+    @property
+    def model(self) -> RouterModel | None:
+        """The duty router in use, if any."""
+        self.warm()
+        return self._model
+
+    @property
+    def model_version(self) -> str:
+        """The model id, or a note that only rules run (and why)."""
+        self.warm()
+        if self._model is not None:
+            return self._model.version
+        return RULES_ONLY + (f"；模型加载失败：{self._model_error}" if self._model_error else "")
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        """The private jieba tokenizer with the units' names as user words."""
+        self.warm()
+        assert self._tokenizer is not None
+        return self._tokenizer
+
+    @property
+    def jurisdiction_errors(self) -> dict[str, str]:
+        """Units whose jurisdiction could not be resolved, with the reason."""
+        self.warm()
+        assert self._index is not None
+        return dict(self._index.jurisdiction_errors)
+
+    def assess(
+        self, item_id: str, title: str, text: str, published_at: datetime | None = None, url: str = ""
+    ) -> Assessment:
+        """Assess one item (published_at and url are carried for callers; the verdict does not use them)."""
+        self.warm()
+        lex, tables, gaz, index = self._lex, self._tables, self._gaz, self._index
+        assert lex is not None and tables is not None and gaz is not None and index is not None
+        t = normalize(title or "")
+        b = normalize(text or "")
+        full = f"{t}\n{b}" if t and b else t or b
+        hits = count_hits(lex, t, b)
+        places = resolve(full, gaz)
+        route: tuple[str, float] | None = None
+        if self._model is not None and self._tokenizer is not None and full:
+            route = self._model.predict_tokens(model_tokens(self._tokenizer, full))
+        category, cat_reason = categorize(lex, hits)
+        figures = extract_figures(full)
+        result = grade(
+            category, figures, area=area_class(full, gaz), mentions_quake="地震" in full, tables=tables, text=full
+        )
+        neg = negativity(lex, hits)
+        respond, respond_reason = needs_response(lex, hits, category, neg, result.grade, figures)
+        units = unit_relevance(index, lex, gaz, t, b, places, category, route)
+        extra: dict[str, str] = {"category_reason": cat_reason, "needs_response_reason": respond_reason}
+        if result.table:
+            extra["grading_table"] = result.table
+        if route is not None:
+            extra["route"] = f"{route[0]} {route[1]:.2f}"
+        regions = sorted({p.region for p in places.places if p.region})
+        if regions:
+            extra["region"] = "、".join(regions)
+        if places.reasons:
+            extra["place_notes"] = "；".join(places.reasons)
+        if url:
+            extra["url"] = url
+        return Assessment(
+            item_id=item_id,
+            units=tuple(units),
+            places=places.places + places.unresolved,
+            abroad=places.abroad,
+            category=category,
+            figures=figures,
+            severity=Severity(result.grade, result.basis, neg, respond, result.heavy_casualties),
+            model_version=self.model_version,
+            extra=extra,
+        )

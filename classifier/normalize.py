@@ -1,0 +1,57 @@
+"""Text normalisation: HTML stripped, Traditional→Simplified, full-width folded, whitespace collapsed."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import Any
+
+_TAG_RE = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]{0,2000}>", re.S | re.I)
+_WS_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]+")
+_NL_RE = re.compile(r"\s*\n\s*")
+
+# Full-width ASCII (U+FF01..U+FF5E) maps to ASCII by a fixed offset; the ideographic space to a space.
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    """Create the OpenCC t2s converter once, on first use (not at import)."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Convert Traditional Chinese characters to Simplified (OpenCC t2s)."""
+    if not text:
+        return text
+    return str(_converter().convert(text))
+
+
+def fold_width(text: str) -> str:
+    """Fold full-width ASCII letters, digits and punctuation to half-width."""
+    return text.translate(_FULLWIDTH)
+
+
+def strip_html(text: str) -> str:
+    """Remove tags, scripts and comments and unescape entities, if the text looks like HTML."""
+    if "<" in text and ">" in text:
+        text = _TAG_RE.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
+def normalize(text: str) -> str:
+    """Apply every normalisation step, in the order that keeps each step's input clean."""
+    if not text:
+        return ""
+    text = strip_html(text)
+    text = to_simplified(text)
+    text = fold_width(text)
+    text = _WS_RE.sub(" ", text)
+    text = _NL_RE.sub("\n", text)
+    return text.strip()

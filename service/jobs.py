@@ -1,0 +1,359 @@
+"""The pipeline's jobs: plain functions taking ids and `now`, so a scheduler or a worker can run them.
+
+Every stage is idempotent and resumable: an item is stored (its own transaction) before it is
+classified; an assessment, its cases, clocks and audit entries are written in one transaction per
+item; a notice is claimed (unique key) and committed before it is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from classifier.types import Grade
+from crawlers.types import FetchOutcome, SourceKind, SourceSpec
+from service.clock import now as clock_now
+from service.context import AppContext
+from service.logs import ids
+
+if TYPE_CHECKING:
+    from classifier.assess import Classifier
+    from responder.notify import SendResult
+    from responder.types import Notice
+
+log = logging.getLogger("yuqing.jobs")
+
+
+def utcnow() -> datetime:
+    """The service clock (service.clock: real UTC, or scaled for end-to-end tests)."""
+    return clock_now()
+
+
+# ---------------------------------------------------------------- collection
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    """What one poll of one source did."""
+
+    source_id: str
+    ok: bool
+    not_modified: bool = False
+    items_new: int = 0
+    items_seen: int = 0
+    error: str | None = None
+    flags: tuple[str, ...] = ()
+
+
+def fetch_source(spec: SourceSpec, etag: str | None, last_modified: str | None, now: datetime) -> FetchOutcome:
+    """Fetch one source by its kind (no storage involved; `yuqing fetch` previews with this too)."""
+    if spec.kind in (SourceKind.FEED, SourceKind.RSSHUB):
+        from crawlers.feeds import fetch_feed
+
+        return fetch_feed(spec, etag, last_modified, now)
+    if spec.kind is SourceKind.PAGE:
+        from crawlers.pages import fetch_page
+
+        return fetch_page(spec, now, etag=etag, last_modified=last_modified)
+    if spec.kind is SourceKind.LIST:
+        from crawlers.crawl_list import crawl_list
+
+        return crawl_list(spec, now)
+    from crawlers.imports import read_import
+
+    result = read_import(spec.url, spec.id, now)
+    flags = tuple(f"rejected:{reason}:{count}" for reason, count in result.rejected_by_reason.items())
+    return FetchOutcome(source_id=spec.id, started_at=now, finished_at=now, ok=True, items=tuple(result.items),
+                        flags=flags)
+
+
+def store_outcome(context: AppContext, outcome: FetchOutcome, now: datetime) -> PollReport:
+    """Store a fetch outcome's items idempotently and record the fetch for source health."""
+    from crawlers.dedup import BANDS, NEAR_DUPLICATE_DISTANCE
+    from storage.records import HealthPolicy
+    from storage.repositories.items import ItemRepository
+    from storage.repositories.sources import SourceRepository
+
+    crawl = context.config.file.settings.crawl
+    distance = crawl.near_duplicate_distance if crawl.near_duplicate_distance is not None else NEAR_DUPLICATE_DISTANCE
+    new = seen = 0
+    with context.session() as session:
+        items = ItemRepository(session)
+        for item in outcome.items:
+            result = items.add(item, now=now, near_distance=distance, bands=BANDS)
+            if result.status == "new":
+                new += 1
+            else:
+                seen += 1
+        policy = HealthPolicy(
+            failing_after=max(1, crawl.alert_after_failures // 2),
+            dead_after=crawl.alert_after_failures * 2,
+            backoff_factor=crawl.backoff_factor,
+            max_backoff_s=float(crawl.backoff_max_s),
+        )
+        health = SourceRepository(session).record_fetch(outcome, new, seen, policy=policy)
+    if not outcome.ok:
+        log.warning("采集失败（连续 %d 次）: %s", health.consecutive_failures, outcome.error,
+                    extra=ids(source_id=outcome.source_id))
+        if health.consecutive_failures >= crawl.alert_after_failures and health.health_alerted_at is None:
+            send_source_alert(context, outcome, health.consecutive_failures, now)
+    elif new:
+        log.info("新条目 %d 条（已见 %d）", new, seen, extra=ids(source_id=outcome.source_id))
+    return PollReport(outcome.source_id, outcome.ok, outcome.not_modified, new, seen, outcome.error, outcome.flags)
+
+
+def poll_source(context: AppContext, source_id: str, now: datetime | None = None) -> PollReport:
+    """Fetch one configured source (conditional GET) and store what is new."""
+    from storage.repositories.sources import SourceRepository
+
+    moment = now or utcnow()
+    spec = next((s for s in context.config.sources() if s.id == source_id), None)
+    if spec is None:
+        return PollReport(source_id, ok=False, error=f"信息源 {source_id!r} 不在配置中")
+    with context.session() as session:
+        state = SourceRepository(session).conditional_state(source_id)
+    try:
+        outcome = fetch_source(spec, state.etag, state.last_modified, moment)
+    except Exception as exc:  # a crawler bug must become a recorded failure, not a dead job
+        log.exception("采集异常", extra=ids(source_id=source_id))
+        outcome = FetchOutcome(source_id=source_id, started_at=moment, finished_at=utcnow(), ok=False,
+                               error=f"{type(exc).__name__}: {exc}")
+    return store_outcome(context, outcome, moment)
+
+
+def send_source_alert(context: AppContext, outcome: FetchOutcome, failures: int, now: datetime) -> None:
+    """Raise a source-health notice once per failure streak (unique key per streak start)."""
+    from responder.types import Notice, NoticeKind
+    from storage.repositories.sources import SourceRepository
+
+    notice = Notice(
+        key=f"source:{outcome.source_id}:failing:{now.strftime('%Y%m%d%H%M%S')}",
+        kind=NoticeKind.SOURCE_HEALTH,
+        case_id=None,
+        clock_id=None,
+        unit_id="",
+        title=f"【信息源告警】{outcome.source_id} 已连续 {failures} 次采集失败",
+        body=f"信息源 {outcome.source_id} 连续 {failures} 次采集失败，最近一次错误：{outcome.error}。"
+        "该信息源仍在重试（退避中），请检查地址或站点是否改版。",
+        due_at=None,
+        created_for=now,
+    )
+    deliver(context, [notice], now)
+    with context.session() as session:
+        SourceRepository(session).mark_health_alerted(outcome.source_id, now)
+
+
+# ---------------------------------------------------------------- classification
+
+
+@dataclass
+class ClassifyReport:
+    """What one pass over the classification queue did."""
+
+    items: int = 0
+    failed: int = 0
+    cases_changed: int = 0
+    remaining: int = 0
+    case_ids: list[int] = field(default_factory=list)
+
+
+def build_classifier(context: AppContext) -> Classifier:
+    """A classifier for the configured units (the trained model if one exists in model_dir)."""
+    from classifier.assess import Classifier
+
+    model_dir = context.config.model_dir
+    return Classifier(context.config.units(), model_dir if (model_dir / "model.joblib").exists() else None)
+
+
+def classify_pending(
+    context: AppContext,
+    classifier: Classifier,
+    now: datetime | None = None,
+    *,
+    limit: int = 500,
+    clock: Callable[[], datetime] = utcnow,
+) -> ClassifyReport:
+    """Classify up to `limit` queued items, one transaction per item, opening or raising cases."""
+    from responder.errors import ResponderError
+    from service.casework import apply_assessment, plan_lookup
+    from storage.repositories.assessments import AssessmentRepository
+    from storage.repositories.items import ItemRepository
+
+    report = ClassifyReport()
+    settings = context.config.file.settings
+    plan_for = plan_lookup(context.plans, {u.id: u.plan for u in context.config.units()}, settings.default_plan)
+    with context.session() as session:
+        queue = ItemRepository(session).unclassified(limit)
+    for item in queue:
+        moment = now or clock()
+        try:
+            assessment = classifier.assess(str(item.id), item.title, item.text, item.published_at, item.url)
+        except Exception as exc:
+            log.exception("研判失败", extra=ids(item_id=item.id))
+            with context.session() as session:
+                ItemRepository(session).mark_classified(item.id, moment, error=f"{type(exc).__name__}: {exc}")
+            report.failed += 1
+            continue
+        try:
+            with context.session() as session:
+                items = ItemRepository(session)
+                AssessmentRepository(session).save(item.id, assessment, moment)
+                if item.event_id is not None:
+                    event = items.get_event(item.event_id)
+                    grade = assessment.severity.grade
+                    if grade is not None and (event.grade is None or grade.level < _level(event.grade)):
+                        items.set_event_assessment(event.id, grade=grade.value, category=assessment.category.value)
+                    elif event.category is None:
+                        items.set_event_assessment(event.id, grade=event.grade, category=assessment.category.value)
+                    changed = apply_assessment(session, event, assessment, plan_for, moment, item_id=item.id)
+                    report.cases_changed += len(changed)
+                    report.case_ids += [c.id for c in changed if c.id is not None]
+                items.mark_classified(item.id, moment)
+        except ResponderError as exc:
+            # e.g. a working-day clock in a year the holiday calendar does not cover: loud, not lost
+            log.error("开单失败: %s", exc, extra=ids(item_id=item.id))
+            with context.session() as session:
+                ItemRepository(session).mark_classified(item.id, moment, error=str(exc))
+            report.failed += 1
+            continue
+        report.items += 1
+    with context.session() as session:
+        report.remaining = ItemRepository(session).count_unclassified()
+    return report
+
+
+def _level(value: str) -> int:
+    """1 for 特别重大 … 4 for 一般; 9 for anything else."""
+    try:
+        return Grade(value).level
+    except ValueError:
+        return 9
+
+
+# ---------------------------------------------------------------- deadlines and notices
+
+
+@dataclass
+class SweepReport:
+    """What one escalation sweep did."""
+
+    clocks: int = 0
+    breached: int = 0
+    notices: int = 0
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    seconds: float = 0.0
+
+
+def sweep_deadlines(context: AppContext, now: datetime | None = None) -> SweepReport:
+    """Mark breached clocks, work out due warnings and breach notices, and send each exactly once."""
+    import time
+
+    from responder.cases import refresh
+    from responder.escalation import EscalationPolicy, evaluate
+    from responder.types import ClockState
+    from service.casework import attach_case_id
+    from storage.repositories.audit import AuditRepository
+    from storage.repositories.cases import CaseRepository
+    from storage.repositories.notices import NoticeRepository
+    from storage.repositories.state import StateRepository
+
+    started = time.perf_counter()
+    moment = now or utcnow()
+    escalation = context.config.file.settings.escalation
+    policy = EscalationPolicy.from_config(escalation.warn_fractions, escalation.repeat_minutes)
+    report = SweepReport()
+    with context.session() as session:
+        cases = CaseRepository(session)
+        views = cases.sweep_views(moment)
+        report.clocks = len(views)
+        newly_breached = sorted({v.case_id for v in views if v.state is ClockState.RUNNING and v.due_at < moment})
+        audit = AuditRepository(session)
+        for case in cases.load(newly_breached):
+            refreshed, entries = refresh(case, moment)
+            if entries:
+                cases.save(refreshed, now=moment)
+                audit.append(attach_case_id(entries, refreshed))
+                report.breached += sum(1 for e in entries if e.entity == "clock")
+        notices = evaluate(views, moment, policy)
+        fresh = [n for n in notices if n.key not in NoticeRepository(session).existing_keys([n.key for n in notices])]
+    report.notices = len(fresh)
+    sent, failed = deliver(context, fresh, moment)
+    report.sent, report.failed = sent, failed
+    report.retried = retry_failed_notices(context, moment)
+    report.seconds = time.perf_counter() - started
+    with context.session() as session:
+        StateRepository(session).set(
+            "last_sweep",
+            {"at": moment.isoformat(), "clocks": report.clocks, "notices": report.notices,
+             "sent": report.sent, "failed": report.failed, "seconds": round(report.seconds, 3)},
+            moment,
+        )
+    return report
+
+
+def deliver(context: AppContext, notices: list[Notice], now: datetime) -> tuple[int, int]:
+    """Claim each notice (only one sweep wins), commit, then send it and record the result and audit."""
+    from responder.escalation import notice_audit
+    from responder.notify import send
+    from storage.repositories.audit import AuditRepository
+    from storage.repositories.notices import NoticeRepository
+
+    sent = failed = 0
+    for notice in notices:
+        with context.session() as session:
+            if not NoticeRepository(session).claim(notice, now):
+                continue  # another sweep claimed it: it sends, we don't
+        ok, error = _send(context, notice, send)
+        with context.session() as session:
+            notices_repo = NoticeRepository(session)
+            if ok:
+                notices_repo.mark_sent(notice.key, now)
+                sent += 1
+            else:
+                notices_repo.mark_failed(notice.key, error, now)
+                failed += 1
+            AuditRepository(session).append([notice_audit(notice, ok, error, now)])
+        level = logging.WARNING if notice.kind != "warning" else logging.INFO
+        log.log(level, "%s%s", notice.title, "" if ok else f"（发送失败：{error}）", extra=ids(case_id=notice.case_id))
+    return sent, failed
+
+
+def _send(context: AppContext, notice: Notice, send: Callable[..., SendResult]) -> tuple[bool, str]:
+    urls = list(context.config.notify_urls)
+    unit = next((u for u in context.config.file.unit if u.id == notice.unit_id), None)
+    if unit is not None:
+        urls += list(unit.notify_urls)
+    if not urls:
+        return True, ""  # no channel configured: the notice is recorded, logged and shown on the dashboard
+    notify = context.config.file.settings.notify
+    result = send(notice, urls, timeout=notify.timeout_s)
+    return result.ok, result.error
+
+
+def retry_failed_notices(context: AppContext, now: datetime) -> int:
+    """Send again the notices whose earlier attempts failed (bounded by notify.max_attempts)."""
+    from responder.notify import send
+    from storage.repositories.notices import NoticeRepository
+
+    max_attempts = context.config.file.settings.notify.max_attempts
+    with context.session() as session:
+        # Only failed sends are retried. A notice left "pending" by a crash between claim and result
+        # may or may not have gone out; it is not resent (a warning is never sent twice) and the
+        # dashboard shows it as 发送状态未知.
+        due = NoticeRepository(session).failed_for_retry(max_attempts)
+    retried = 0
+    for record in due:
+        ok, error = _send(context, record.notice, send)
+        with context.session() as session:
+            if ok:
+                NoticeRepository(session).mark_sent(record.notice.key, now)
+            else:
+                NoticeRepository(session).mark_failed(record.notice.key, error, now)
+        retried += 1
+    return retried
+

@@ -1,0 +1,1 @@
+"""Repositories: each takes a Session, speaks frozen dataclasses, and leaves committing to the caller."""

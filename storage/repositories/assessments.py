@@ -1,0 +1,148 @@
+"""Assessments: the classifier's verdicts, kept per item and model version."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classifier.types import (
+    Assessment,
+    Category,
+    Figures,
+    Grade,
+    Place,
+    Severity,
+    UnitRelevance,
+)
+from storage.models import AssessmentRow, AssessmentUnitRow, ItemRow, tbl
+from storage.records import AssessmentRecord
+from storage.repositories._common import dataclass_from_json, upsert_insert
+
+
+def _assessment(row: Any, units: list[Any]) -> Assessment:
+    return Assessment(
+        item_id=str(row.item_id),
+        units=tuple(
+            UnitRelevance(unit=u.unit_id, score=u.score, reasons=tuple(u.reasons or ()))
+            for u in sorted(units, key=lambda u: (-u.score, u.unit_id))
+        ),
+        places=tuple(dataclass_from_json(Place, p) for p in row.places or ()),
+        abroad=row.abroad,
+        category=Category(row.category),
+        figures=dataclass_from_json(Figures, row.figures or {}),
+        severity=Severity(
+            grade=Grade(row.grade) if row.grade else None,
+            basis=row.basis,
+            negative=row.negative,
+            needs_response=row.needs_response,
+            heavy_casualties=row.heavy_casualties,
+        ),
+        model_version=row.model_version,
+        extra={str(k): str(v) for k, v in (row.extra or {}).items()},
+    )
+
+
+class AssessmentRepository:
+    """Assessments per item and model version (re-assessing with the same model is a no-op)."""
+
+    def __init__(self, session: Session) -> None:
+        """Bind the repository to a session; the caller commits."""
+        self.session = session
+
+    def save(self, item_id: int, assessment: Assessment, now: datetime) -> tuple[int, bool]:
+        """Store an assessment of an item; returns (assessment id, created). Idempotent per model version."""
+        session = self.session
+        severity = assessment.severity
+        stmt = (
+            upsert_insert(session, AssessmentRow)
+            .values(
+                item_id=item_id,
+                model_version=assessment.model_version,
+                category=assessment.category.value,
+                grade=severity.grade.value if severity.grade else None,
+                basis=severity.basis,
+                figures=dataclasses.asdict(assessment.figures),
+                places=[dataclasses.asdict(p) for p in assessment.places],
+                abroad=assessment.abroad,
+                negative=float(severity.negative),
+                needs_response=severity.needs_response,
+                heavy_casualties=severity.heavy_casualties,
+                extra=dict(assessment.extra),
+                assessed_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[AssessmentRow.item_id, AssessmentRow.model_version])
+            .returning(AssessmentRow.id)
+        )
+        new_id = session.execute(stmt).scalar_one_or_none()
+        if new_id is None:
+            existing = session.execute(
+                select(AssessmentRow.id).where(
+                    AssessmentRow.item_id == item_id, AssessmentRow.model_version == assessment.model_version
+                )
+            ).scalar_one()
+            return int(existing), False
+        best: dict[str, UnitRelevance] = {}
+        for rel in assessment.units:  # one row per unit: keep the strongest if a unit repeats
+            if rel.unit not in best or rel.score > best[rel.unit].score:
+                best[rel.unit] = rel
+        if best:
+            session.execute(
+                tbl(AssessmentUnitRow).insert(),
+                [
+                    {
+                        "assessment_id": new_id,
+                        "unit_id": r.unit,
+                        "score": float(r.score),
+                        "reasons": list(r.reasons),
+                    }
+                    for r in best.values()
+                ],
+            )
+        return int(new_id), True
+
+    def _records(self, rows: list[Any]) -> list[AssessmentRecord]:
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        units: dict[int, list[Any]] = {}
+        for u in self.session.execute(
+            select(tbl(AssessmentUnitRow)).where(AssessmentUnitRow.assessment_id.in_(ids))
+        ):
+            units.setdefault(u.assessment_id, []).append(u)
+        return [
+            AssessmentRecord(
+                id=r.id,
+                item_id=r.item_id,
+                event_id=r.event_id,
+                assessed_at=r.assessed_at,
+                assessment=_assessment(r, units.get(r.id, [])),
+            )
+            for r in rows
+        ]
+
+    def _select(self) -> Any:
+        return select(tbl(AssessmentRow), ItemRow.event_id).join(ItemRow, ItemRow.id == AssessmentRow.item_id)
+
+    def for_item(self, item_id: int) -> list[AssessmentRecord]:
+        """Every assessment of an item, newest first."""
+        rows = self.session.execute(
+            self._select()
+            .where(AssessmentRow.item_id == item_id)
+            .order_by(AssessmentRow.assessed_at.desc(), AssessmentRow.id.desc())
+        ).all()
+        return self._records(list(rows))
+
+    def latest_for_event(self, event_id: int) -> AssessmentRecord | None:
+        """The most recent assessment of any item of an event."""
+        rows = self.session.execute(
+            self._select()
+            .where(ItemRow.event_id == event_id)
+            .order_by(AssessmentRow.assessed_at.desc(), AssessmentRow.id.desc())
+            .limit(1)
+        ).all()
+        records = self._records(list(rows))
+        return records[0] if records else None

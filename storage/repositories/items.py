@@ -1,0 +1,439 @@
+"""Items and events: idempotent inserts and near-duplicate clustering through LSH bands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from crawlers.types import Engagement, FetchedItem
+from storage.errors import NotFound
+from storage.models import EventRow, ItemBandRow, ItemRow, tbl
+from storage.records import AddResult, EventRecord, StoredItem
+from storage.repositories._common import chunked, rows_per_statement, tuple_or_empty, upsert_insert
+
+MASK64 = (1 << 64) - 1
+_ITEM_COLUMNS = 20
+
+
+def to_signed64(value: int) -> int:
+    """A 64-bit fingerprint as the signed value a BIGINT column holds."""
+    if value < -(1 << 63) or value > MASK64:
+        raise ValueError(f"fingerprint out of 64-bit range: {value}")
+    value &= MASK64
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def hamming64(a: int, b: int) -> int:
+    """Hamming distance of two 64-bit fingerprints given signed or unsigned."""
+    return ((a & MASK64) ^ (b & MASK64)).bit_count()
+
+
+def band_values(fingerprint: int, bands: int) -> list[tuple[int, int]]:
+    """Split a 64-bit fingerprint into `bands` (band index, value) pairs; the last band takes the rest.
+
+    Two fingerprints within Hamming distance < bands share at least one band (pigeonhole), so an
+    indexed lookup on the bands finds every near-duplicate without comparing pairs.
+    """
+    if not 1 <= bands <= 64:
+        raise ValueError(f"bands must be between 1 and 64, got {bands}")
+    unsigned = fingerprint & MASK64
+    width = 64 // bands
+    out: list[tuple[int, int]] = []
+    for index in range(bands):
+        shift = index * width
+        bits = width if index < bands - 1 else 64 - shift
+        value = (unsigned >> shift) & ((1 << bits) - 1)
+        out.append((index, to_signed64(value) if bits == 64 else value))
+    return out
+
+
+def stored_item_from_row(row: Any) -> StoredItem:
+    """Build a StoredItem from an items row."""
+    return StoredItem(
+        id=row.id,
+        source_id=row.source_id,
+        url=row.url,
+        canonical_url=row.canonical_url,
+        title=row.title,
+        text=row.text,
+        content_hash=row.content_hash,
+        fingerprint=row.fingerprint,
+        fetched_at=row.fetched_at,
+        first_seen_at=row.first_seen_at,
+        published_at=row.published_at,
+        author=row.author,
+        language=row.language,
+        guid=row.guid,
+        engagement=Engagement(reposts=row.reposts, comments=row.comments, likes=row.likes),
+        flags=tuple_or_empty(row.flags),
+        event_id=row.event_id,
+        classified_at=row.classified_at,
+        classify_error=row.classify_error,
+    )
+
+
+def _event(row: EventRow) -> EventRecord:
+    return EventRecord(
+        id=row.id,
+        title=row.title,
+        first_seen_at=row.first_seen_at,
+        first_online_at=row.first_online_at,
+        occurred_at=row.occurred_at,
+        last_item_at=row.last_item_at,
+        item_count=row.item_count,
+        source_count=row.source_count,
+        representative_item_id=row.representative_item_id,
+        grade=row.grade,
+        category=row.category,
+    )
+
+
+@dataclass(slots=True)
+class _Pending:
+    index: int
+    item: FetchedItem
+    item_id: int
+    fingerprint: int
+
+
+class ItemRepository:
+    """Stores fetched items once and folds near-duplicates into events."""
+
+    def __init__(self, session: Session) -> None:
+        """Bind the repository to a session; the caller commits."""
+        self.session = session
+
+    # ---- writes ----
+
+    def add(self, item: FetchedItem, *, now: datetime, near_distance: int = 3, bands: int = 4) -> AddResult:
+        """Store one item unless its canonical URL or content hash is known; attach it to an event."""
+        return self.add_many([item], now=now, near_distance=near_distance, bands=bands)[0]
+
+    def add_many(
+        self, items: Sequence[FetchedItem], *, now: datetime, near_distance: int = 3, bands: int = 4
+    ) -> list[AddResult]:
+        """Store a batch (results in input order); duplicates within the batch or the database are no-ops.
+
+        `bands` must stay the same for the life of a database (stored band values depend on it);
+        near-duplicates are found reliably when near_distance < bands.
+        """
+        if not items:
+            return []
+        if near_distance < 0:
+            raise ValueError("near_distance must be >= 0")
+        session = self.session
+        inserted: dict[tuple[str, str], int] = {}
+        # Inserting in key order makes concurrent writers take index locks in the same order, which
+        # keeps PostgreSQL from deadlocking when two batches overlap.
+        ordered = sorted(items, key=lambda i: (i.canonical_url, i.content_hash))
+        for chunk in chunked(ordered, rows_per_statement(_ITEM_COLUMNS)):
+            values = [self._values(item, now) for item in chunk]
+            table = tbl(ItemRow)
+            # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs compiled once
+            # ("insertmanyvalues"); rows skipped by ON CONFLICT simply return nothing.
+            stmt = (
+                upsert_insert(session, table)
+                .on_conflict_do_nothing()
+                .returning(table.c.id, table.c.canonical_url, table.c.content_hash)
+            )
+            for row in session.execute(stmt, values):
+                inserted[(row.canonical_url, row.content_hash)] = row.id
+
+        results: list[AddResult | None] = [None] * len(items)
+        pending: list[_Pending] = []
+        duplicates: list[int] = []
+        for index, item in enumerate(items):
+            key = (item.canonical_url, item.content_hash)
+            item_id = inserted.pop(key, None)
+            if item_id is None:
+                duplicates.append(index)
+            else:
+                pending.append(_Pending(index, item, item_id, to_signed64(item.fingerprint)))
+
+        touched_events = self._cluster(pending, results, near_distance, bands, now)
+        self._refresh_events(touched_events)
+
+        if duplicates:
+            found = self._find_existing([items[i] for i in duplicates])
+            for index in duplicates:
+                item = items[index]
+                hit = found.get(("u", item.canonical_url)) or found.get(("h", item.content_hash))
+                if hit is None:  # pragma: no cover - a conflicting row is always visible afterwards
+                    raise RuntimeError(f"item conflicted but cannot be found: {item.canonical_url}")
+                results[index] = AddResult(
+                    item_id=hit[0], status="duplicate", event_id=hit[1], new_event=False
+                )
+        return [r for r in results if r is not None]
+
+    def _values(self, item: FetchedItem, now: datetime) -> dict[str, Any]:
+        return {
+            "source_id": item.source_id,
+            "url": item.url,
+            "canonical_url": item.canonical_url,
+            "title": item.title,
+            "text": item.text,
+            "author": item.author,
+            "published_at": item.published_at,
+            "fetched_at": item.fetched_at,
+            "first_seen_at": now,
+            "content_hash": item.content_hash,
+            "fingerprint": to_signed64(item.fingerprint),
+            "language": item.language,
+            "guid": item.guid,
+            "reposts": item.engagement.reposts,
+            "comments": item.engagement.comments,
+            "likes": item.engagement.likes,
+            "flags": list(item.flags),
+            "event_id": None,
+            "classified_at": None,
+            "classify_error": None,
+        }
+
+    def _cluster(
+        self,
+        pending: list[_Pending],
+        results: list[AddResult | None],
+        near_distance: int,
+        bands: int,
+        now: datetime,
+    ) -> set[int]:
+        """Give every new item an event: a near-duplicate's, or a new one. Returns touched event ids."""
+        if not pending:
+            return set()
+        session = self.session
+        item_bands = {p.item_id: band_values(p.fingerprint, bands) for p in pending}
+        # Candidates already in the database, one indexed lookup for the whole batch.
+        index: dict[tuple[int, int], list[tuple[int, int, int]]] = {}  # band -> (item id, fp, event id)
+        by_band: dict[int, set[int]] = {}
+        for pairs in item_bands.values():
+            for band, value in pairs:
+                by_band.setdefault(band, set()).add(value)
+        # One query per band with `band = ? AND value IN (...)`: both backends walk the (band, value)
+        # index for that; a row-value IN over (band, value) pairs made SQLite scan the whole table.
+        for band, values in sorted(by_band.items()):
+            for chunk in chunked(sorted(values), 1000):
+                stmt = (
+                    select(ItemBandRow.band, ItemBandRow.value, ItemRow.id, ItemRow.fingerprint, ItemRow.event_id)
+                    .join(ItemRow, ItemRow.id == ItemBandRow.item_id)
+                    .where(ItemBandRow.band == band, ItemBandRow.value.in_(chunk))
+                    .where(ItemRow.event_id.is_not(None))
+                )
+                for row in session.execute(stmt):
+                    index.setdefault((row.band, row.value), []).append((row.id, row.fingerprint, row.event_id))
+
+        # Decide every item's event in memory first; new events get negative placeholders that the
+        # bulk insert below replaces with real ids.
+        decided: list[tuple[_Pending, int, bool]] = []
+        new_events: list[tuple[int, _Pending]] = []
+        for p in pending:
+            best: tuple[int, int, int] | None = None  # (distance, item id, event id)
+            for pair in item_bands[p.item_id]:
+                for cand_id, cand_fp, cand_event in index.get(pair, ()):
+                    distance = hamming64(p.fingerprint, cand_fp)
+                    if distance <= near_distance and (best is None or (distance, cand_id) < best[:2]):
+                        best = (distance, cand_id, cand_event)
+            if best is not None:
+                event_id, new_event = best[2], False
+            else:
+                event_id, new_event = -(len(new_events) + 1), True
+                new_events.append((event_id, p))
+            decided.append((p, event_id, new_event))
+            for pair in item_bands[p.item_id]:
+                # Items of the same batch see each other through the in-memory index.
+                index.setdefault(pair, []).append((p.item_id, p.fingerprint, event_id))
+
+        real = self._insert_events(new_events, now)
+        touched: set[int] = set()
+        assignments: list[dict[str, Any]] = []
+        band_rows: list[dict[str, Any]] = []
+        for p, placeholder, new_event in decided:
+            event_id = real.get(placeholder, placeholder)
+            touched.add(event_id)
+            assignments.append({"b_id": p.item_id, "b_event": event_id})
+            band_rows.extend({"item_id": p.item_id, "band": b, "value": v} for b, v in item_bands[p.item_id])
+            results[p.index] = AddResult(
+                item_id=p.item_id, status="new", event_id=event_id, new_event=new_event
+            )
+
+        table = tbl(ItemRow)
+        session.execute(
+            update(table).where(table.c.id == _bind("b_id")).values(event_id=_bind("b_event")),
+            assignments,
+            execution_options={"synchronize_session": False},
+        )
+        for rows in chunked(band_rows, 1000):
+            session.execute(tbl(ItemBandRow).insert(), rows)
+        return touched
+
+    def _insert_events(self, new_events: list[tuple[int, _Pending]], now: datetime) -> dict[int, int]:
+        """Insert new events in bulk; map placeholder ids to the real ones."""
+        if not new_events:
+            return {}
+        table = tbl(EventRow)
+        # Rows come back in no guaranteed order; the representative item id tells them apart.
+        stmt = table.insert().returning(table.c.id, table.c.representative_item_id)
+        rows = [
+            {
+                "title": p.item.title,
+                "first_seen_at": now,
+                "first_online_at": p.item.published_at,
+                "occurred_at": None,
+                "last_item_at": now,
+                "item_count": 0,
+                "source_count": 0,
+                "representative_item_id": p.item_id,
+                "grade": None,
+                "category": None,
+            }
+            for _, p in new_events
+        ]
+        by_item = {int(r[1]): int(r[0]) for r in self.session.execute(stmt, rows)}
+        return {placeholder: by_item[p.item_id] for placeholder, p in new_events}
+
+    def _refresh_events(self, event_ids: Iterable[int]) -> None:
+        """Recompute counters from the items themselves: correct whatever order writers commit in."""
+        ids = sorted(event_ids)
+        if not ids:
+            return
+        session = self.session
+        updates: list[dict[str, Any]] = []
+        for chunk in chunked(ids, 1000):
+            stmt = (
+                select(
+                    ItemRow.event_id,
+                    func.count(ItemRow.id).label("n"),
+                    func.count(ItemRow.source_id.distinct()).label("sources"),
+                    func.min(ItemRow.published_at).label("first_online"),
+                    func.min(ItemRow.first_seen_at).label("first_seen"),
+                    func.max(ItemRow.first_seen_at).label("last_item"),
+                )
+                .where(ItemRow.event_id.in_(chunk))
+                .group_by(ItemRow.event_id)
+            )
+            for row in session.execute(stmt):
+                updates.append(
+                    {
+                        "b_id": row.event_id,
+                        "b_n": row.n,
+                        "b_sources": row.sources,
+                        "b_first_online": row.first_online,
+                        "b_first_seen": row.first_seen,
+                        "b_last_item": row.last_item,
+                    }
+                )
+        if updates:
+            table = tbl(EventRow)
+            session.execute(
+                update(table)
+                .where(table.c.id == _bind("b_id"))
+                .values(
+                    item_count=_bind("b_n"),
+                    source_count=_bind("b_sources"),
+                    first_online_at=_bind("b_first_online", table.c.first_online_at.type),
+                    first_seen_at=_bind("b_first_seen", table.c.first_seen_at.type),
+                    last_item_at=_bind("b_last_item", table.c.last_item_at.type),
+                ),
+                updates,
+            )
+
+    def _find_existing(self, items: Sequence[FetchedItem]) -> dict[tuple[str, str], tuple[int, int | None]]:
+        found: dict[tuple[str, str], tuple[int, int | None]] = {}
+        urls = sorted({i.canonical_url for i in items})
+        hashes = sorted({i.content_hash for i in items})
+        for chunk in chunked(urls, 1000):
+            for row in self.session.execute(
+                select(ItemRow.id, ItemRow.event_id, ItemRow.canonical_url).where(
+                    ItemRow.canonical_url.in_(chunk)
+                )
+            ):
+                found[("u", row.canonical_url)] = (row.id, row.event_id)
+        for chunk in chunked(hashes, 1000):
+            for row in self.session.execute(
+                select(ItemRow.id, ItemRow.event_id, ItemRow.content_hash).where(
+                    ItemRow.content_hash.in_(chunk)
+                )
+            ):
+                found[("h", row.content_hash)] = (row.id, row.event_id)
+        return found
+
+    def mark_classified(self, item_id: int, now: datetime, error: str | None = None) -> None:
+        """Take an item off the unclassified queue (with the error, if classification failed)."""
+        self.session.execute(
+            update(ItemRow).where(ItemRow.id == item_id).values(classified_at=now, classify_error=error)
+        )
+
+    def set_event_assessment(
+        self, event_id: int, *, grade: str | None, category: str | None, occurred_at: datetime | None = None
+    ) -> None:
+        """Record an event's current grade and category (and when it happened, if known)."""
+        values: dict[str, Any] = {"grade": grade, "category": category}
+        if occurred_at is not None:
+            values["occurred_at"] = occurred_at
+        self.session.execute(update(EventRow).where(EventRow.id == event_id).values(**values))
+
+    # ---- reads ----
+
+    def unclassified(self, limit: int = 100) -> list[StoredItem]:
+        """The oldest items not classified yet (the classification queue)."""
+        rows = self.session.execute(
+            select(tbl(ItemRow)).where(ItemRow.classified_at.is_(None)).order_by(ItemRow.id).limit(limit)
+        )
+        return [stored_item_from_row(r) for r in rows]
+
+    def count_unclassified(self) -> int:
+        """Length of the classification queue."""
+        return int(
+            self.session.execute(select(func.count()).where(ItemRow.classified_at.is_(None))).scalar_one()
+        )
+
+    def get(self, item_id: int) -> StoredItem:
+        """One item by id."""
+        row = self.session.execute(select(tbl(ItemRow)).where(ItemRow.id == item_id)).first()
+        if row is None:
+            raise NotFound(f"item {item_id} not found")
+        return stored_item_from_row(row)
+
+    def find(self, *, canonical_url: str | None = None, content_hash: str | None = None) -> StoredItem | None:
+        """An item by canonical URL or content hash, if stored."""
+        conds = []
+        if canonical_url is not None:
+            conds.append(ItemRow.canonical_url == canonical_url)
+        if content_hash is not None:
+            conds.append(ItemRow.content_hash == content_hash)
+        if not conds:
+            return None
+        row = self.session.execute(select(tbl(ItemRow)).where(or_(*conds)).limit(1)).first()
+        return stored_item_from_row(row) if row is not None else None
+
+    def for_event(self, event_id: int) -> list[StoredItem]:
+        """Items of an event, first seen first."""
+        rows = self.session.execute(
+            select(tbl(ItemRow))
+            .where(ItemRow.event_id == event_id)
+            .order_by(func.coalesce(ItemRow.published_at, ItemRow.first_seen_at), ItemRow.id)
+        )
+        return [stored_item_from_row(r) for r in rows]
+
+    def get_event(self, event_id: int) -> EventRecord:
+        """One event by id."""
+        row = self.session.get(EventRow, event_id)
+        if row is None:
+            raise NotFound(f"event {event_id} not found")
+        return _event(row)
+
+    def count(self) -> int:
+        """Number of stored items."""
+        return int(self.session.execute(select(func.count()).select_from(ItemRow)).scalar_one())
+
+    def count_events(self) -> int:
+        """Number of events."""
+        return int(self.session.execute(select(func.count()).select_from(EventRow)).scalar_one())
+
+
+def _bind(name: str, type_: Any = None) -> Any:
+    return bindparam(name, type_=type_)

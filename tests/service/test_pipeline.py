@@ -1,0 +1,186 @@
+"""The pipeline in one process on SQLite and PostgreSQL: feed → items → cases → clocks → notices."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from responder.types import CaseState, ClockKind, ClockState, Trigger
+from service import jobs
+from service.context import AppContext
+from service.replay import ReplayFeed, ReplayItem, ReplayServer
+from service.settings import load_config
+from service.sync import sync_config
+from storage.repositories.audit import AuditRepository
+from storage.repositories.cases import CaseRepository
+from storage.repositories.items import ItemRepository
+from storage.repositories.notices import NoticeRepository
+from tests.responder.servers import WebhookServer
+
+ACCIDENT = ReplayItem(
+    "acc-1",
+    "示例区长安路发生一起交通事故 已致12人死亡",
+    "今天上午8时40分许，示例市示例区长安路与和平街交叉口，一辆大客车与一辆重型货车相撞，事故已造成12人死亡、18人受伤。示例区人民政府已启动应急预案，伤员已送往医院救治，事故原因正在调查中。",
+    0,
+    lag_s=600,
+)
+REPRINT = ReplayItem(
+    "acc-2",
+    "长安路车祸：大客车与货车相撞",
+    "（转载）今天上午8时40分许，示例市示例区长安路与和平街交叉口，一辆大客车与一辆重型货车相撞，事故已造成12人死亡、18人受伤。示例区人民政府已启动应急预案，伤员已送往医院救治，事故原因正在调查中。\n来源：示例新闻网",
+    0,
+    lag_s=300,
+)
+NEUTRAL = ReplayItem("pr-1", "示例区举办职工运动会", "示例区总工会举办秋季职工运动会，近千名职工参加。", 0)
+COMPLAINT = ReplayItem(
+    "cp-1", "网友投诉示例区12路公交车频繁脱班", "网友反映示例区12路公交车频繁脱班，候车一小时不见车，希望示例区交通运输局尽快解决。", 0
+)
+
+
+def make_context(tmp_path: Path, db_url: str, feed_url: str, hook_port: int) -> AppContext:
+    config_file = tmp_path / "yuqing.toml"
+    config_file.write_text(
+        f"""
+[settings]
+var_dir = "var"
+[settings.notify]
+urls = ["json://127.0.0.1:{hook_port}/hook"]
+
+[[unit]]
+id = "shili-gov"
+name = "示例市示例区人民政府"
+jurisdiction = "示例市示例区"
+kind = "territorial"
+aliases = ["示例区人民政府"]
+
+[[unit]]
+id = "shili-jtj"
+name = "示例区交通运输局"
+jurisdiction = "示例市示例区"
+duties = ["交通运输", "道路", "公交"]
+
+[[source]]
+id = "news"
+name = "示例新闻网"
+url = "{feed_url}"
+""",
+        encoding="utf-8",
+    )
+    config = load_config(config_file, env={"YUQING_DATABASE_URL": db_url})
+    context = AppContext(config)
+    with context.session() as session:
+        sync_config(session, config)
+    return context
+
+
+@pytest.fixture
+def hook() -> WebhookServer:
+    with WebhookServer(200) as server:
+        yield server
+
+
+def test_feed_to_case_to_notice(tmp_path: Path, db_url: str, hook: WebhookServer) -> None:
+    feed = ReplayFeed([ACCIDENT, REPRINT, NEUTRAL, COMPLAINT])
+    server = ReplayServer(feed).start()
+    try:
+        context = make_context(tmp_path, db_url, server.feed_url, hook.port)
+        first = jobs.poll_source(context, "news")
+        assert first.ok and first.items_new == 4
+        again = jobs.poll_source(context, "news")
+        assert again.not_modified and again.items_new == 0
+    finally:
+        server.stop()
+
+    classifier = jobs.build_classifier(context)
+    now = datetime.now(UTC)
+    report = jobs.classify_pending(context, classifier, now)
+    assert report.items == 4 and report.failed == 0 and report.remaining == 0
+
+    with context.session() as session:
+        assert ItemRepository(session).count_events() == 3  # the reprint joined the accident's event
+        cases = CaseRepository(session).list()
+    by_unit_title = {(c.unit_id, c.title[:6]): c for c in cases}
+    # Neutral publicity opens nothing; the accident concerns both units, the complaint both.
+    assert not any("运动会" in c.title for c in cases)
+    accident = [c for c in cases if "12人死亡" in c.title or "车祸" in c.title]
+    assert {c.unit_id for c in accident} == {"shili-gov", "shili-jtj"}
+    assert len(accident) == 2  # one case per event and unit, not per item
+    gov_case = next(c for c in accident if c.unit_id == "shili-gov")
+    assert gov_case.trigger is Trigger.MAJOR
+    kinds = {c.kind for c in gov_case.clocks}
+    assert ClockKind.FACTS in kinds and ClockKind.PRESS_CONFERENCE in kinds
+    facts = next(c for c in gov_case.clocks if c.kind is ClockKind.FACTS)
+    assert facts.due_at - facts.started_at == timedelta(hours=1)
+    assert by_unit_title  # complaint cases exist too
+    assert any(c.trigger is Trigger.OTHER_OPINION for c in cases)
+
+    # Re-running classification and polling changes nothing (idempotent).
+    assert jobs.classify_pending(context, classifier, now).items == 0
+
+    # 55 minutes after the clock started: the 80 % warning goes out once, to the webhook.
+    sweep_at = facts.started_at + timedelta(minutes=55)
+    first_sweep = jobs.sweep_deadlines(context, sweep_at)
+    assert first_sweep.sent >= 1 and first_sweep.failed == 0
+    assert hook.inbox.event.wait(5)
+    bodies = [m["json"] for m in hook.inbox.messages]
+    assert any("预警" in (b.get("title", "") + b.get("message", "")) for b in bodies)
+    sent_before = len(hook.inbox.messages)
+    second_sweep = jobs.sweep_deadlines(context, sweep_at)
+    assert second_sweep.notices == 0 and len(hook.inbox.messages) == sent_before
+
+    # After the due time: breached, a breach notice; a late response is still recorded as late.
+    late = facts.due_at + timedelta(minutes=5)
+    breach = jobs.sweep_deadlines(context, late)
+    assert breach.breached >= 1 and breach.sent >= 1
+    with context.session() as session:
+        stored = CaseRepository(session).get(gov_case.id or 0)
+        assert next(c for c in stored.clocks if c.kind is ClockKind.FACTS).state is ClockState.BREACHED
+        keys = [n.notice.key for n in NoticeRepository(session).list()]
+        assert len(keys) == len(set(keys))
+        actions = [e.action for e in AuditRepository(session).for_case(gov_case.id or 0)]
+    assert "case_opened" in actions and "clock_breached" in actions and "notice_sent" in actions
+
+
+def test_update_raises_grade_and_keeps_old_clocks(tmp_path: Path, db_url: str, hook: WebhookServer) -> None:
+    """An updated report on the same event (deaths 2 → 12) raises the case; the old clock stays superseded."""
+    from service.casework import apply_assessment, plan_lookup
+
+    story = ("今天凌晨3时许，示例市示例区长安路与和平街交叉口，一辆满载砂石的重型货车侧翻，压中路边一辆面包车，"
+             "事故造成{n}人死亡。示例区人民政府已启动应急预案，交警、消防和医护人员正在现场处置，事故原因正在调查中。")
+    feed = ReplayFeed([ReplayItem("u-1", "示例区长安路一货车侧翻 致2人死亡", story.format(n=2), 0, lag_s=60)])
+    server = ReplayServer(feed).start()
+    try:
+        context = make_context(tmp_path, db_url, server.feed_url, hook.port)
+        classifier = jobs.build_classifier(context)
+        jobs.poll_source(context, "news")
+        now = datetime.now(UTC)
+        jobs.classify_pending(context, classifier, now)
+    finally:
+        server.stop()
+    with context.session() as session:
+        [gov] = CaseRepository(session).list(unit_ids=["shili-gov"])
+    assert gov.trigger is Trigger.GENERAL
+    update = classifier.assess("u-2", "长安路货车侧翻事故死亡人数升至12人", story.format(n=12))
+    plan_for = plan_lookup(context.plans, {}, "unit_default")
+    later = now + timedelta(minutes=20)
+    with context.session() as session:
+        event = ItemRepository(session).get_event(gov.event_id)
+        changed = apply_assessment(session, event, update, plan_for, later)
+        assert {c.unit_id for c in changed} >= {"shili-gov"}
+        # The same assessment again changes nothing: no clock restarts.
+        assert apply_assessment(session, event, update, plan_for, later + timedelta(minutes=1)) == []
+        # A later report with lower figures does not lower the grade automatically.
+        lower = classifier.assess("u-3", "长安路货车侧翻", story.format(n=2))
+        assert apply_assessment(session, event, lower, plan_for, later + timedelta(minutes=2)) == []
+    with context.session() as session:
+        raised = CaseRepository(session).get(gov.id or 0)
+        actions = [e.action for e in AuditRepository(session).for_case(gov.id or 0)]
+    assert raised.trigger is Trigger.MAJOR and raised.state is CaseState.NEW
+    states = {(c.trigger, c.kind): c for c in raised.clocks}
+    facts = states[(Trigger.MAJOR, ClockKind.FACTS)]
+    assert facts.state is ClockState.RUNNING
+    old = [c for (t, _k), c in states.items() if t is Trigger.GENERAL]
+    assert old and all(c.state is ClockState.SUPERSEDED for c in old)
+    assert "case_regraded" in actions
