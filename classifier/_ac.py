@@ -19,6 +19,10 @@ def new_automaton() -> Any:
     return importlib.import_module("ahocorasick").Automaton()
 
 
+def _identity(x: int) -> int:
+    return x
+
+
 def _enc(text: str) -> str:
     return text.encode("utf-8").decode("latin-1")
 
@@ -50,6 +54,31 @@ class Matcher:
         for _, (_, value) in self._auto.iter(_enc(text)):
             yield value
 
+    def scan(self, text: str) -> Iterator[tuple[int, Any, Any]]:
+        """(byte_end, value, to_char) per occurrence: to_char(byte_end) gives the character end.
+
+        For callers that need positions for only some matches: converting offsets costs more than
+        matching, so it is done on demand (calls must come in order of byte_end, as yielded).
+        """
+        if self._empty or not text:
+            return
+        enc = _enc(text)
+        if len(enc) == len(text):
+            for end, (nchars, value) in self._auto.iter(enc):
+                yield end + 1, (nchars, value), _identity
+            return
+        raw = enc.encode("latin-1")
+        state = [0, 0]  # last byte offset converted, its character offset
+
+        def to_char(byte_end: int) -> int:
+            if byte_end != state[0]:
+                state[1] += len(raw[state[0] : byte_end].decode("utf-8"))
+                state[0] = byte_end
+            return state[1]
+
+        for end, (nchars, value) in self._auto.iter(enc):
+            yield end + 1, (nchars, value), to_char
+
     def spans(self, text: str) -> list[tuple[int, int, Any]]:
         """(start, end, value) of every occurrence, in character offsets (end exclusive)."""
         if self._empty or not text:
@@ -57,18 +86,17 @@ class Matcher:
         enc = _enc(text)
         ascii_only = len(enc) == len(text)
         raw = enc.encode("latin-1") if not ascii_only else b""
-        cache: dict[int, int] = {}
-
-        def char_at(byte_end: int) -> int:
-            if ascii_only:
-                return byte_end
-            hit = cache.get(byte_end)
-            if hit is None:
-                hit = cache[byte_end] = len(raw[:byte_end].decode("utf-8"))
-            return hit
-
         out: list[tuple[int, int, Any]] = []
+        # Matches arrive in order of their end, so byte offsets convert incrementally.
+        last_byte = last_char = 0
         for end, (nchars, value) in self._auto.iter(enc):
-            stop = char_at(end + 1)
+            stop_byte = end + 1
+            if ascii_only:
+                stop = stop_byte
+            else:
+                if stop_byte != last_byte:
+                    last_char += len(raw[last_byte:stop_byte].decode("utf-8"))
+                    last_byte = stop_byte
+                stop = last_char
             out.append((stop - nchars, stop, value))
         return out

@@ -10,11 +10,12 @@ from pathlib import Path
 from classifier.category import categorize
 from classifier.figures import extract_figures
 from classifier.grading import GradingTables, default_tables, grade
-from classifier.lexicon import Lexicon, count_hits, default_lexicon
-from classifier.models import RouterModel, load, model_tokens
+from classifier.lexicon import Lexicon, default_lexicon
+from classifier.models import RouterModel, load
 from classifier.normalize import normalize
-from classifier.places import Gazetteer, area_class, default_gazetteer, resolve
+from classifier.places import Gazetteer, area_class, default_gazetteer, resolve_mentions
 from classifier.relevance import UnitIndex, build_index, unit_relevance
+from classifier.scan import Scanner
 from classifier.sentiment import needs_response, negativity
 from classifier.tokenize import Tokenizer
 from classifier.types import Assessment, Severity, UnitProfile
@@ -43,6 +44,8 @@ class Classifier:
         self._tables = tables
         self._gaz = gazetteer
         self._index: UnitIndex | None = None
+        self._scanner: Scanner | None = None
+        self._version = ""
         self._tokenizer: Tokenizer | None = None
         self._lock = threading.Lock()
         self._ready = False
@@ -66,6 +69,10 @@ class Classifier:
                     self._model_error = str(exc)
             if self._model is not None:
                 self._tokenizer.warm()
+            self._scanner = Scanner(self._gaz, self._lex, self._index)
+            self._version = self._model.version if self._model is not None else (
+                RULES_ONLY + (f"；模型加载失败：{self._model_error}" if self._model_error else "")
+            )
             self._ready = True
 
     @property
@@ -78,9 +85,7 @@ class Classifier:
     def model_version(self) -> str:
         """The model id, or a note that only rules run (and why)."""
         self.warm()
-        if self._model is not None:
-            return self._model.version
-        return RULES_ONLY + (f"；模型加载失败：{self._model_error}" if self._model_error else "")
+        return self._version
 
     @property
     def tokenizer(self) -> Tokenizer:
@@ -101,16 +106,19 @@ class Classifier:
     ) -> Assessment:
         """Assess one item (published_at and url are carried for callers; the verdict does not use them)."""
         self.warm()
-        lex, tables, gaz, index = self._lex, self._tables, self._gaz, self._index
+        lex, tables, gaz, index, scanner = self._lex, self._tables, self._gaz, self._index, self._scanner
         assert lex is not None and tables is not None and gaz is not None and index is not None
+        assert scanner is not None
         t = normalize(title or "")
         b = normalize(text or "")
         full = f"{t}\n{b}" if t and b else t or b
-        hits = count_hits(lex, t, b)
-        places = resolve(full, gaz)
+        scan = scanner.scan(t, b, full)
+        hits = scan.hits
+        places = resolve_mentions(scan.mentions, gaz)
         route: tuple[str, float] | None = None
         if self._model is not None and self._tokenizer is not None and full:
-            route = self._model.predict_tokens(model_tokens(self._tokenizer, full))
+            # Raw tokens suffice: the filter in model_tokens only drops tokens the vocabulary lacks.
+            route = self._model.predict_tokens(self._tokenizer.cut(full))
         category, cat_reason = categorize(lex, hits)
         figures = extract_figures(full)
         result = grade(
@@ -118,7 +126,7 @@ class Classifier:
         )
         neg = negativity(lex, hits)
         respond, respond_reason = needs_response(lex, hits, category, neg, result.grade, figures)
-        units = unit_relevance(index, lex, gaz, t, b, places, category, route)
+        units = unit_relevance(index, lex, gaz, t, b, places, category, route, scan.found)
         extra: dict[str, str] = {"category_reason": cat_reason, "needs_response_reason": respond_reason}
         if result.table:
             extra["grading_table"] = result.table
@@ -139,6 +147,6 @@ class Classifier:
             category=category,
             figures=figures,
             severity=Severity(result.grade, result.basis, neg, respond, result.heavy_casualties),
-            model_version=self.model_version,
+            model_version=self._version,
             extra=extra,
         )

@@ -88,6 +88,8 @@ def classify_lines(
             stats.skipped_blank += 1
             continue
         stats.read += 1
+        if n == 1:
+            line = line.lstrip("\ufeff")  # a UTF-8 BOM from Windows editors
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:

@@ -168,24 +168,32 @@ def evaluate_devset(
     )
 
 
-def load_floors(path: Path = FLOORS_FILE) -> dict[str, dict[str, float]]:
-    """Per-task, per-class F1 floors of the quality gate."""
+TASKS = ("category", "units", "grade", "needs_response")
+
+
+def load_floors(path: Path = FLOORS_FILE) -> dict[str, dict[str, dict[str, float]]]:
+    """F1 floors: labelled set (devset/holdout) → task → class → floor."""
     file = str(path)
     raw = load_toml(path)
-    out: dict[str, dict[str, float]] = {}
-    for task in ("category", "units", "grade", "needs_response"):
-        table = req(raw, task, dict, file, "")
-        floors: dict[str, float] = {}
-        for name, value in table.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                raise DataFileError(file, f"{task}.{name}", f"应为 0–1 之间的数: {value!r}")
-            floors[name] = float(value)
-        out[task] = floors
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for set_name, tasks in raw.items():
+        if not isinstance(tasks, dict):
+            raise DataFileError(file, set_name, "应为表 (table expected)")
+        out[set_name] = {}
+        for task, table in tasks.items():
+            if task not in TASKS or not isinstance(table, dict):
+                raise DataFileError(file, f"{set_name}.{task}", f"未知任务 (unknown task), 应为 {TASKS} 之一")
+            floors: dict[str, float] = {}
+            for name, value in table.items():
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                    raise DataFileError(file, f"{set_name}.{task}.{name}", f"应为 0–1 之间的数: {value!r}")
+                floors[name] = float(value)
+            out[set_name][task] = floors
     return out
 
 
 def check_floors(report: DevReport, floors: dict[str, dict[str, float]]) -> list[str]:
-    """Every floor the report falls below, as readable lines (empty when the gate passes)."""
+    """Every floor (task → class → F1) the report falls below, as readable lines; empty when it passes."""
     failures: list[str] = []
     tasks = {"category": report.category, "units": report.units, "grade": report.grade, "needs_response": report.needs_response}
     for task, per in floors.items():
@@ -194,6 +202,9 @@ def check_floors(report: DevReport, floors: dict[str, dict[str, float]]) -> list
             if got + 1e-9 < floor:
                 failures.append(f"{task}/{name}: F1 {got:.3f} < floor {floor:.3f}")
     return failures
+
+
+LABELLED_SETS = {"devset": DEVSET_FILE, "holdout": DEVSET_DIR / "holdout.jsonl"}
 
 
 def dev_classifier(model_dir: Path | None = None) -> Classifier:

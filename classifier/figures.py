@@ -57,6 +57,8 @@ _SPECS: tuple[_Spec, ...] = (
     _spec("symptoms", _N + _CL + _GAP_POISON + r"(?:症状|不适|送医|就医|就诊|入院)", "症状", "不适", "送医", "就医", "就诊", "入院"),
     _spec("loss", r"经济损失" + _UPDATE + _N + r"\s*(?P<unit>[万亿]?)元", "损失"),
 )
+# One pass finds which trigger words occur, so only the patterns that can match run.
+_TRIGGER_RE = re.compile("|".join(sorted({t for s in _SPECS for t in s.triggers}, key=len, reverse=True)))
 _MAGNITUDE_RES = (
     re.compile(r"(?:M|Ms|里氏|震级)\s*(\d+(?:\.\d+)?)\s*级?"),
     re.compile(r"(\d+(?:\.\d+)?)\s*级(?:左右)?(?:的)?(?:强烈|强|浅源|有感)?地震"),
@@ -82,8 +84,11 @@ class _Hit:
 def _hits(text: str) -> list[_Hit]:
     """Every figure mention in text order; "其中2人…" (a subset) is skipped."""
     hits: list[_Hit] = []
+    present = set(_TRIGGER_RE.findall(text))
+    if not present:
+        return hits
     for spec in _SPECS:
-        if not any(t in text for t in spec.triggers):
+        if present.isdisjoint(spec.triggers):
             continue
         for m in spec.pattern.finditer(text):
             number = number_from_match(m)

@@ -41,6 +41,7 @@ class Lexicon:
     automaton: Matcher
     source: str
     word_categories: dict[str, tuple[tuple[Category, float], ...]] = field(default_factory=dict)
+    words: frozenset[str] = frozenset()
 
 
 def _weights(value: Any, file: str, key: str) -> dict[str, float]:
@@ -122,6 +123,7 @@ def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
         automaton=automaton,
         source=file,
         word_categories=_invert(keywords),
+        words=frozenset(lex_words),
     )
 
 

@@ -12,7 +12,8 @@ _WS_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u3000]+")
 _NL_RE = re.compile(r"\s*\n\s*")
 
 # Full-width ASCII (U+FF01..U+FF5E) maps to ASCII by a fixed offset; the ideographic space to a space.
-_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_KEEP = {0xFF01, 0xFF08, 0xFF09, 0xFF0C, 0xFF1A, 0xFF1B, 0xFF1F}
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if code not in _KEEP}
 _FULLWIDTH[0x3000] = 0x20
 
 
@@ -24,15 +25,35 @@ def _converter() -> Any:
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _traditional_re() -> re.Pattern[str]:
+    """A character class of every character t2s changes, found by converting each CJK character once."""
+    conv = _converter()
+    chars = [chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000), *range(0xF900, 0xFB00))]
+    out = str(conv.convert("\n".join(chars))).split("\n")
+    changed = [c for c, o in zip(chars, out, strict=False) if c != o]
+    return re.compile("[" + "".join(re.escape(c) for c in changed) + "]")
+
+
 def to_simplified(text: str) -> str:
     """Convert Traditional Chinese characters to Simplified (OpenCC t2s)."""
     if not text:
         return text
+    # Most input is already Simplified: a character-class search is far cheaper than a conversion.
+    if _traditional_re().search(text) is None:
+        return text
     return str(_converter().convert(text))
+
+
+# Full-width letters, digits and symbols fold; the CJK punctuation every Chinese text is full of
+# (，：；！？（）) stays as written (the patterns accept both widths), so most texts skip the translate.
+_WIDE_RE = re.compile("[\uff02-\uff07\uff0a\uff0b\uff0d-\uff19\uff1c-\uff1e\uff20-\uff5e\u3000]")
 
 
 def fold_width(text: str) -> str:
     """Fold full-width ASCII letters, digits and punctuation to half-width."""
+    if _WIDE_RE.search(text) is None:
+        return text
     return text.translate(_FULLWIDTH)
 
 
@@ -53,5 +74,6 @@ def normalize(text: str) -> str:
     text = to_simplified(text)
     text = fold_width(text)
     text = _WS_RE.sub(" ", text)
-    text = _NL_RE.sub("\n", text)
+    if "\n" in text:
+        text = _NL_RE.sub("\n", text)
     return text.strip()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import importlib.util
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from classifier._ac import Matcher
 from classifier.datafiles import DATA_DIR, load_toml, req, str_list
@@ -53,6 +55,7 @@ class Gazetteer:
     dense: tuple[str, ...]
     sparse: tuple[str, ...]
     regions: dict[str, str] = field(default_factory=dict)  # adcode → 香港/澳门/台湾
+    keys: dict[str, Any] = field(default_factory=dict)  # every matchable name → its key
 
     def division(self, adcode: str) -> Division | None:
         """Look a division up by its 6- or 12-digit code."""
@@ -156,8 +159,10 @@ def build_gazetteer(path: Path = PLACES_FILE) -> Gazetteer:
         names[name] = ([], False, "abroad", "")
     density = req(raw, "density", dict, file, "")
     automaton = Matcher()
+    keys: dict[str, _Key] = {}
     for text, (codes, short, kind, region) in names.items():
-        automaton.add(text, _Key(text, tuple(codes), short, kind, region))
+        keys[text] = _Key(text, tuple(codes), short, kind, region)
+        automaton.add(text, keys[text])
     automaton.build()
     return Gazetteer(
         divisions=divisions,
@@ -166,6 +171,7 @@ def build_gazetteer(path: Path = PLACES_FILE) -> Gazetteer:
         dense=str_list(density, "dense", file, "density"),
         sparse=str_list(density, "sparse", file, "density"),
         regions=regions,
+        keys=keys,
     )
 
 
@@ -186,8 +192,13 @@ class Mention:
 
 def find_mentions(text: str, gaz: Gazetteer) -> list[Mention]:
     """Leftmost-longest, non-overlapping place-name mentions."""
+    return select_mentions(gaz.automaton.spans(text), text, gaz)
+
+
+def select_mentions(spans: Iterable[tuple[int, int, Any]], text: str, gaz: Gazetteer) -> list[Mention]:
+    """Leftmost-longest, non-overlapping mentions from raw (start, end, key) matches in text."""
     found: list[Mention] = []
-    for start, end, key in gaz.automaton.spans(text):
+    for start, end, key in spans:
         if key.short and end < len(text) and text[end] in gaz.block_next:
             continue
         found.append(Mention(start, end, key))
@@ -222,7 +233,11 @@ def _describe_div(gaz: Gazetteer, div: Division) -> str:
 def resolve(text: str, gaz: Gazetteer | None = None) -> PlaceResult:
     """Find the places a text names and resolve each up the hierarchy; ambiguity is never guessed."""
     gaz = gaz or default_gazetteer()
-    mentions = find_mentions(text, gaz)
+    return resolve_mentions(find_mentions(text, gaz), gaz)
+
+
+def resolve_mentions(mentions: list[Mention], gaz: Gazetteer) -> PlaceResult:
+    """Resolve selected mentions (see select_mentions) up the hierarchy."""
     if not mentions:
         return PlaceResult((), (), False)
     # Names with one reading anchor the ambiguous ones ("长春市朝阳区", "吉林…朝阳区").

@@ -32,6 +32,7 @@ class UnitIndex:
     duty_words: dict[str, dict[str, tuple[str, ...]]]  # unit → duty → keywords
     automaton: Matcher
     user_words: tuple[str, ...]
+    terms: dict[str, tuple[_Term, ...]]
 
 
 def build_index(units: Sequence[UnitProfile], lex: Lexicon, gaz: Gazetteer) -> UnitIndex:
@@ -79,27 +80,30 @@ def build_index(units: Sequence[UnitProfile], lex: Lexicon, gaz: Gazetteer) -> U
     for text, ts in terms.items():
         automaton.add(text, tuple(ts))
     automaton.build()
-    return UnitIndex(tuple(units), jurisdictions, errors, duty_words, automaton, tuple(dict.fromkeys(user_words)))
+    return UnitIndex(
+        tuple(units), jurisdictions, errors, duty_words, automaton, tuple(dict.fromkeys(user_words)),
+        {k: tuple(v) for k, v in terms.items()},
+    )
 
 
 @dataclass(frozen=True, slots=True)
-class _Found:
+class Found:
     term: _Term
     start: int
     end: int
     in_title: bool
 
 
-def _scan(index: UnitIndex, title: str, body: str) -> list[_Found]:
+def _scan(index: UnitIndex, title: str, body: str) -> list[Found]:
     if not index.units:
         return []
-    out: list[_Found] = []
+    out: list[Found] = []
     for part, in_title, offset in ((title, True, 0), (body, False, len(title) + 1)):
         if not part:
             continue
         for start, end, ts in index.automaton.spans(part):
             for t in ts:
-                out.append(_Found(t, start + offset, end + offset, in_title))
+                out.append(Found(t, start + offset, end + offset, in_title))
     return out
 
 
@@ -116,21 +120,25 @@ def unit_relevance(
     places: PlaceResult,
     category: Category,
     route: tuple[str, float] | None,
+    found: list[Found] | None = None,
 ) -> list[UnitRelevance]:
     """Relevance of every unit scoring at least the threshold, best first, each with its reasons."""
     w = lex.relevance
-    found = _scan(index, title, body)
-    by_unit: dict[str, list[_Found]] = {}
+    if found is None:
+        found = _scan(index, title, body)
+    by_unit: dict[str, list[Found]] = {}
     for f in found:
         by_unit.setdefault(f.term.unit, []).append(f)
     results: list[UnitRelevance] = []
     for u in index.units:
         mine = by_unit.get(u.id, [])
+        if not mine and not places.places and u.id not in index.jurisdiction_errors:
+            continue  # nothing names the unit and no place can lie in its jurisdiction
         excl = [f for f in mine if f.term.kind == "exclude"]
         reasons: list[str] = []
         score = 0.0
 
-        def masked(f: _Found, excl: list[_Found] = excl) -> bool:
+        def masked(f: Found, excl: list[Found] = excl) -> bool:
             return any(e.start <= f.start and f.end <= e.end for e in excl)
 
         # Names, aliases, subordinate bodies and leaders' titles: a mention inside an exclusion word

@@ -46,7 +46,7 @@ def needs_response(
     """Whether the item needs an answer, with the reason (rules and thresholds in lexicon.toml)."""
     if category in lex.emergency_categories:
         return True, f"突发事件（{category.value}{'，' + grade.value if grade else ''}）"
-    cues = sorted(w for w in lex.response_cues if hits.any(w))
+    cues = sorted({w for w in hits.title if w in lex.response_cues} | {w for w in hits.body if w in lex.response_cues})
     cue_text = f"诉求/质疑用语：{'、'.join(cues[:3])}" if cues else ""
     if category in lex.response_complaint_categories:
         if negative >= lex.response_min_negative_complaint or cues:

@@ -2,8 +2,9 @@
 
 Forms understood (``now`` is always a parameter; naive values are in ``default_tz``, Asia/Shanghai):
 absolute ``2024年3月5日 10:20``, ``2024年03月05日10时20分``, ``2024-03-05``, ``2024/3/5 10:20:30``,
-``2024.03.05``, ``20240305``; ISO 8601 with or without zone (``2024-03-05T10:20:00+08:00``, ``Z``);
-RFC 822 (``Tue, 05 Mar 2024 02:20:00 GMT``); Unix timestamps in seconds or milliseconds; year-less
+``2024.03.05``, ``20240305``, ``二〇二四年三月五日``, a weekday between date and time
+(``2024年3月5日 星期二 10:20``), ``10时20分30秒`` / ``晚上8点``; ISO 8601 with or without zone (``2024-03-05T10:20:00+08:00``, ``Z``);
+RFC 822 (``Tue, 05 Mar 2024 02:20:00 GMT``); zones ``Z``, ``+08:00``, ``GMT+8``, ``北京时间``, ``CST`` (China); Unix timestamps in seconds or milliseconds; year-less
 ``3月5日 10:20`` / ``03-05 10:20`` (year taken from ``now``, one year back if that lands in the
 future); ``今天/昨天/前天/大前天 10:20``, a bare ``10:20`` (today); relative ``刚刚``, ``5秒前``,
 ``5分钟前``, ``半小时前``, ``3小时前``, ``2天前``, ``1周前``, ``2个月前`` (months as 30 days).
@@ -20,13 +21,23 @@ from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Shanghai"
 
-_TIME = r"(?:\s*(?P<ampm>上午|下午|晚上|中午|凌晨|早上|AM|PM|am|pm)?\s*(?P<H>\d{1,2})\s*[:：时点]\s*(?P<M>\d{1,2})\s*(?:分)?\s*(?:[:：]?\s*(?P<S>\d{1,2})\s*秒?)?(?:\.\d+)?)?"
-_ZONE = r"\s*(?P<zone>Z|[+-]\d{2}:?\d{2}|UTC|GMT|CST|北京时间)?"
-_FULL = re.compile(
-    r"(?P<y>\d{4})\s*(?:年|-|/|\.)\s*(?P<m>\d{1,2})\s*(?:月|-|/|\.)\s*(?P<d>\d{1,2})\s*日?(?:T|\s)*" + _TIME + _ZONE
+_TIME = (
+    r"(?:\s*(?P<ampm>上午|下午|晚上|中午|凌晨|早上|AM|PM|am|pm)?\s*(?P<H>\d{1,2})\s*"
+    r"(?:[:：]\s*(?P<M>\d{1,2})|[时点]\s*(?:(?P<M2>\d{1,2})\s*分?)?)"
+    r"(?:\s*[:：]\s*(?P<S>\d{1,2})|\s*(?P<S2>\d{1,2})\s*秒)?(?:\.\d+)?)?"
 )
+_ZONE = r"\s*(?P<zone>Z|[+-]\d{2}:?\d{2}|(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|CST|北京时间)?"
+# "2024年3月5日 星期二 10:20": government pages often print the weekday between date and time.
+_WEEKDAY = r"(?:\s*[（(]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[）)]?)?"
+_FULL = re.compile(
+    r"(?P<y>\d{4})\s*(?:年|-|/|\.)\s*(?P<m>\d{1,2})\s*(?:月|-|/|\.)\s*(?P<d>\d{1,2})\s*日?" + _WEEKDAY
+    + r"(?:T|\s)*" + _TIME + _ZONE
+)
+# Official documents date themselves in Chinese numerals: 二〇二四年三月五日.
+_CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"○": "0", "零": "0"}
 _COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:\s*(?P<H>\d{2}):?(?P<M>\d{2})(?::?(?P<S>\d{2}))?)?$")
-_NO_YEAR = re.compile(r"(?<!\d)(?P<m>\d{1,2})\s*(?:月|-|/)\s*(?P<d>\d{1,2})\s*日?" + _TIME)
+_NO_YEAR = re.compile(r"(?<!\d)(?P<m>\d{1,2})\s*(?:月|-|/)\s*(?P<d>\d{1,2})\s*日?" + _WEEKDAY + _TIME)
 _DAY_WORD = re.compile(r"(?P<w>大前天|前天|昨天|昨日|今天|今日)" + _TIME)
 _CLOCK_ONLY = re.compile(r"^" + _TIME + r"$")
 # No bare 日/月 units: "3月5日前" and "2024年3月前" are dates ("before 5 March"), not "5 days ago".
@@ -41,9 +52,30 @@ _UNIT_SECONDS = {
 _DAY_OFFSET = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3}
 
 
+def _cn_number(text: str) -> int:
+    """一..九十九 in Chinese numerals (十一 = 11, 二十三 = 23, 三十 = 30)."""
+    if "十" not in text:
+        return int(_CN_DIGITS[text])
+    tens, _, units = text.partition("十")
+    return (int(_CN_DIGITS[tens]) if tens else 1) * 10 + (int(_CN_DIGITS[units]) if units else 0)
+
+
+def _cn_date(m: re.Match[str]) -> str:
+    year = "".join(_CN_DIGITS[c] for c in m.group(1))
+    try:
+        return f"{year}年{_cn_number(m.group(2))}月{_cn_number(m.group(3))}日"
+    except (KeyError, ValueError):
+        return m.group(0)
+
+
 def _zone(name: str | None, default: tzinfo) -> tzinfo:
     if not name:
         return default
+    if name[:3] in ("UTC", "GMT") and len(name) > 3:
+        sign = -1 if "-" in name else 1
+        digits = name[3:].strip(" +-").replace(":", "")
+        hours, minutes = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
     if name in ("北京时间", "CST"):
         # "CST" on Chinese sites means China Standard Time, not US Central.
         return ZoneInfo(DEFAULT_TZ)
@@ -66,10 +98,11 @@ def _hour(h: int, ampm: str | None) -> int:
 
 def _build(y: int, mo: int, d: int, m: re.Match[str] | None, tz: tzinfo) -> datetime | None:
     hh = mm = ss = 0
-    if m is not None and m.groupdict().get("H"):
-        hh = _hour(int(m["H"]), m.groupdict().get("ampm"))
-        mm = int(m["M"])
-        ss = int(m["S"]) if m.groupdict().get("S") else 0
+    groups = m.groupdict() if m is not None else {}
+    if groups.get("H"):
+        hh = _hour(int(groups["H"]), groups.get("ampm"))
+        mm = int(groups.get("M") or groups.get("M2") or 0)
+        ss = int(groups.get("S") or groups.get("S2") or 0)
     try:
         return datetime(y, mo, d, hh, mm, ss, tzinfo=tz).astimezone(UTC)
     except ValueError:
@@ -83,6 +116,8 @@ def parse_date(value: str, now: datetime, default_tz: str = DEFAULT_TZ) -> datet
     s = unicodedata.normalize("NFKC", value).strip()
     if not s:
         return None
+    if "年" in s:
+        s = _CN_DATE.sub(_cn_date, s)
     tz = ZoneInfo(default_tz)
     now_utc = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
     local_now = now_utc.astimezone(tz)
@@ -130,7 +165,7 @@ def parse_date(value: str, now: datetime, default_tz: str = DEFAULT_TZ) -> datet
 
 def find_date(text: str, now: datetime, default_tz: str = DEFAULT_TZ) -> datetime | None:
     """First full date (with year) found anywhere in text, e.g. in a page's '发布时间：' line."""
-    m = _FULL.search(unicodedata.normalize("NFKC", text))
+    m = _FULL.search(_CN_DATE.sub(_cn_date, unicodedata.normalize("NFKC", text)))
     if m is None:
         return None
     tz = ZoneInfo(default_tz)

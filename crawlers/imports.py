@@ -71,9 +71,6 @@ def _row_item(row: Mapping[str, Any], source_id: str, now: datetime) -> FetchedI
     if raw_time is not None and published is None:
         flags.append("bad_date")
     url = str(_lookup(norm, "url") or "").strip()
-    if url and not url.startswith(("http://", "https://")):
-        flags.append("bad_url")
-        url = ""
     guid = str(_lookup(norm, "guid") or "").strip()
     return make_item(
         source_id=source_id,

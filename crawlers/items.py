@@ -64,6 +64,10 @@ def make_item(
     """A FetchedItem with canonical URL (or a urn when there is no link), content hash and SimHash."""
     title = inline(title)
     text = tidy(text)
+    url = url.strip()
+    if url and not url.lower().startswith(("http://", "https://")):
+        # javascript:, data: and other schemes are never article addresses (and are unsafe as links).
+        url, flags = "", (*flags, "bad_url")
     chash = content_hash(title, text)
     canon = canonical_url(url) if url else synthetic_url(source_id, guid or chash[:32])
     return FetchedItem(

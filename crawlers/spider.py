@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
@@ -31,6 +32,11 @@ def _href_query(query: str) -> str:
 def _content_type(response: Response) -> str:
     value = response.headers.get("Content-Type")
     return value.decode("latin-1") if value else ""
+
+
+def _robots_refusal(failure: Failure) -> bool:
+    # HttpError (4xx/5xx) is an IgnoreRequest too, but carries the response; robots.txt refusals do not.
+    return isinstance(failure.value, IgnoreRequest) and getattr(failure.value, "response", None) is None
 
 
 def emit(record: dict[str, Any]) -> None:
@@ -103,8 +109,13 @@ class ListSpider(scrapy.Spider):
 
     def list_failed(self, failure: Failure) -> None:
         """A list page could not be fetched."""
+        if _robots_refusal(failure):
+            self.list_errors.append(f"{self._reason(failure)} (robots.txt 禁止抓取 disallowed)")
+            return
         self.list_errors.append(self._reason(failure))
 
     def article_failed(self, failure: Failure) -> None:
-        """An article page could not be fetched."""
+        """An article page could not be fetched (robots.txt refusals are counted by Scrapy's stats)."""
+        if _robots_refusal(failure):
+            return
         self.article_errors.append(self._reason(failure))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from classifier.types import Grade
 from dashboard.auth import Permission, Role, SignedInUser, check_permission, hash_password
-from dashboard.errors import ActionError
+from dashboard.errors import AccessDenied, ActionError
 from responder import cases as transitions
 from responder.errors import ResponderError
 from responder.types import AuditEntry, Case, Channel, Plan, Response, ResponseMethod, Trigger
@@ -40,11 +40,15 @@ class ActionResult:
     message: str = ""
 
 
-def _load(session: Session, case_id: int) -> Case:
+def _load(session: Session, case_id: int, user: SignedInUser) -> Case:
     try:
-        return CaseRepository(session).get(case_id)
+        case = CaseRepository(session).get(case_id)
     except NotFound:
         raise ActionError(f"处置单 #{case_id} 不存在") from None
+    # A user bound to units acts only on their units' cases, whatever the page offered.
+    if user.units and case.unit_id not in user.units:
+        raise AccessDenied("该处置单不属于您负责的单位 / this case belongs to another unit")
+    return case
 
 
 def _persist(session: Session, case: Case, entries: Sequence[AuditEntry], now: datetime) -> tuple[Case, tuple[AuditEntry, ...]]:
@@ -99,7 +103,7 @@ def _label(session: Session, case: Case, kind: LabelKind, value: str, user: Sign
 def acknowledge(session: Session, user: SignedInUser, case_id: int, now: datetime) -> ActionResult:
     """待确认 → 处置中."""
     check_permission(user, Permission.ACT)
-    case = _load(session, case_id)
+    case = _load(session, case_id, user)
     new, entries = _transition(transitions.acknowledge, case, now, actor=user.username)
     saved, written = _persist(session, new, entries, now)
     return ActionResult(saved, written, message="已确认，开始处置。")
@@ -124,7 +128,7 @@ def respond(
         raise ActionError("请填写回应链接或回应内容（至少一项）。")
     if responded_at > now:
         raise ActionError("回应时间不能晚于当前时间。")
-    case = _load(session, case_id)
+    case = _load(session, case_id, user)
     if case.state in transitions.FINAL_CASE_STATES:
         raise ActionError(f"处置单已是“{case.state.value}”，不能再登记回应。")
     stored = CaseRepository(session).add_response(
@@ -149,7 +153,7 @@ def dismiss(
         raise ActionError("请选择撤销类型：误报 或 无需回应。")
     if not reason.strip():
         raise ActionError("撤销必须填写理由。")
-    case = _load(session, case_id)
+    case = _load(session, case_id, user)
     new, entries = _transition(transitions.dismiss, case, f"{kind}：{reason.strip()}", now, actor=user.username)
     saved, written = _persist(session, new, entries, now)
     audit = list(written)
@@ -160,7 +164,7 @@ def dismiss(
 def close(session: Session, user: SignedInUser, case_id: int, now: datetime) -> ActionResult:
     """→ 已办结 (refused while a clock is still open)."""
     check_permission(user, Permission.ACT)
-    case = _load(session, case_id)
+    case = _load(session, case_id, user)
     new, entries = _transition(transitions.close, case, now, actor=user.username)
     saved, written = _persist(session, new, entries, now)
     return ActionResult(saved, written, message="已办结。")
@@ -186,7 +190,7 @@ def regrade(
     check_permission(user, Permission.ACT)
     if not reason.strip():
         raise ActionError("调整等级必须填写理由（例如：死亡人数更新为12人）。")
-    case = _load(session, case_id)
+    case = _load(session, case_id, user)
     plan = plans.get(case.plan_id)
     if plan is None:
         raise ActionError(f"找不到处置单所用预案“{case.plan_id}”，无法重新计算时限。")
@@ -225,7 +229,7 @@ def assign(
 ) -> ActionResult:
     """转办: the event goes to another unit (a case there, under its plan); this case is dismissed; stored as a label."""
     check_permission(user, Permission.ACT)
-    case = _load(session, case_id)
+    case = _load(session, case_id, user)
     if unit_id == case.unit_id:
         raise ActionError("目标单位与当前单位相同。")
     target = session.get(UnitRow, unit_id)

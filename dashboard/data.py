@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -520,7 +520,7 @@ def statistics_for(
     end: datetime,
     now: datetime,
     unit_ids: Sequence[str] = (),
-    breach_limit: int = 1000,
+    breach_limit: int = 500,
 ) -> Statistics:
     """Cases by grade/category/state, clock outcomes per kind, first-response times, trends, breaches.
 
@@ -533,7 +533,6 @@ def statistics_for(
     # Cases grouped by local day (then rolled up into weeks and months here) and by grade/category/state:
     # one pass over the period's cases gives every count of the page.
     day = _day_expr(session, CaseRow.opened_at, now).label("day")
-    has_response = exists().where(ResponseRow.case_id == CaseRow.id)
 
     def count_if(cond: Any) -> Any:
         return func.sum(case((cond, 1), else_=0))
@@ -544,20 +543,21 @@ def statistics_for(
     weekly: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     monthly: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     case_total = 0
-    for day_text, grade, category, state, n, responded in session.execute(
-        select(day, CaseRow.grade, CaseRow.category, CaseRow.state, func.count(), count_if(has_response))
+    for grade, category, state, n in session.execute(
+        select(CaseRow.grade, CaseRow.category, CaseRow.state, func.count())
         .where(*case_cond)
-        .group_by(day, CaseRow.grade, CaseRow.category, CaseRow.state)
+        .group_by(CaseRow.grade, CaseRow.category, CaseRow.state)
     ):
         by_grade[grade or "未定级"] += n
         by_category[category or "其他"] += n
         by_state[state] += n
         case_total += n
+    for day_text, n in session.execute(select(day, func.count()).where(*case_cond).group_by(day)):
         local_day = date.fromisoformat(str(day_text)[:10])
         for table, key in ((weekly, _monday(local_day)), (monthly, local_day.replace(day=1))):
-            table[key][0] += n
-            table[key][1] += int(responded or 0)
+            table[key][0] += int(n)
 
+    # One row per responded case: its time to first response, and its day for the trend.
     first_at = (
         select(func.min(ResponseRow.responded_at))
         .where(ResponseRow.case_id == CaseRow.id)
@@ -565,13 +565,18 @@ def statistics_for(
         .scalar_subquery()
     )
     origin = func.coalesce(CaseRow.first_online_at, CaseRow.discovered_at)
-    hours = [
-        max(0.0, float(h))
-        for (h,) in session.execute(
-            select(_hours_between(session, first_at, origin)).where(*case_cond, first_at.is_not(None))
-        )
-        if h is not None
-    ]
+    hours: list[float] = []
+    responded_days: Counter[str] = Counter()
+    for day_text, h in session.execute(
+        select(day, _hours_between(session, first_at, origin)).where(*case_cond, first_at.is_not(None))
+    ):
+        responded_days[str(day_text)] += 1
+        if h is not None:
+            hours.append(max(0.0, float(h)))
+    for day_text, n in responded_days.items():
+        local_day = date.fromisoformat(day_text[:10])
+        for table, key in ((weekly, _monday(local_day)), (monthly, local_day.replace(day=1))):
+            table[key][1] += n
 
     met_late = and_(ClockRow.met_at.is_not(None), ClockRow.met_at > ClockRow.due_at)
     met_on_time = and_(ClockRow.met_at.is_not(None), ClockRow.met_at <= ClockRow.due_at)
@@ -704,11 +709,3 @@ def user_credentials(session: Session, username: str) -> tuple[UserInfo, str] | 
         row.created_at,
     )
     return info, row.password_hash
-
-
-def first_seen_of_events(session: Session, event_ids: Iterable[int]) -> dict[int, datetime]:
-    """Event id → first_seen_at."""
-    ids = list(event_ids)
-    if not ids:
-        return {}
-    return {eid: at for eid, at in session.execute(select(EventRow.id, EventRow.first_seen_at).where(EventRow.id.in_(ids)))}

@@ -71,14 +71,14 @@ def styled(df: Any, *, grade_col: str | None = None, urgency_col: str | None = N
 
 
 def downloads(name: str, df: Any, key: str) -> None:
-    """CSV and Excel download buttons for one table."""
+    """CSV and Excel download buttons for one table (the files are built only when clicked)."""
     left, right = st.columns(2)
     left.download_button(
-        "下载 CSV", to_csv_bytes(df), file_name=f"{name}.csv", mime=CSV_MIME, key=f"{key}_csv",
+        "下载 CSV", lambda: to_csv_bytes(df), file_name=f"{name}.csv", mime=CSV_MIME, key=f"{key}_csv",
         on_click="ignore",
     )
     right.download_button(
-        "下载 Excel", to_xlsx_bytes({name: df}), file_name=f"{name}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx",
+        "下载 Excel", lambda: to_xlsx_bytes({name: df}), file_name=f"{name}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx",
         on_click="ignore",
     )
 
@@ -103,11 +103,11 @@ def board_rows(rows: Sequence[data.BoardRow], units: dict[str, str], now: dateti
                 "等级": grade_label(row.grade),
                 "提醒": URGENCY_LABEL[level],
                 "倒计时": countdown(first.due_at, now) if first else "无计时",
+                "标题": row.title,
+                "单位": units.get(row.unit_id, row.unit_id),
+                "状态": row.state,
                 "最近时限": first.kind if first else "—",
                 "截止（北京时间）": fmt_local(first.due_at) if first else "—",
-                "状态": row.state,
-                "单位": units.get(row.unit_id, row.unit_id),
-                "标题": row.title,
                 "全部时限": all_clocks or "—",
                 "立单": fmt_local(row.opened_at),
                 "打开": f"case?id={row.case_id}",
@@ -117,8 +117,12 @@ def board_rows(rows: Sequence[data.BoardRow], units: dict[str, str], now: dateti
 
 
 def link_config(column: str = "打开") -> dict[str, Any]:
-    """Column config that shows the relative case-page URL as a link named 打开."""
-    return {column: st.column_config.LinkColumn(column, display_text="打开", width="small")}
+    """Column config that shows the relative case-page URL as a link named 打开 (and a wide 标题)."""
+    return {
+        column: st.column_config.LinkColumn(column, display_text="打开", width="small"),
+        "标题": st.column_config.TextColumn("标题", width="large"),
+        "处置单": st.column_config.NumberColumn("处置单", width="small", format="%d"),
+    }
 
 
 def external_link_config(column: str) -> dict[str, Any]:

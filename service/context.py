@@ -36,7 +36,7 @@ class AppContext:
             from storage.db import make_engine
 
             self.config.var_dir.mkdir(parents=True, exist_ok=True)
-            self._engine = make_engine(self.config.database_url)
+            self._engine = make_engine(self.config.database_url, sqlite_write_lock_first=True)
         return self._engine
 
     def check_schema(self) -> None:

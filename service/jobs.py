@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from classifier.types import Grade
-from crawlers.types import FetchOutcome, SourceKind, SourceSpec
+from crawlers.types import FetchOutcome, SourceSpec
 from service.clock import now as clock_now
 from service.context import AppContext
 from service.logs import ids
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from responder.types import Notice
 
 log = logging.getLogger("yuqing.jobs")
+STORE_CHUNK = 500
 
 
 def utcnow() -> datetime:
@@ -50,24 +51,9 @@ class PollReport:
 
 def fetch_source(spec: SourceSpec, etag: str | None, last_modified: str | None, now: datetime) -> FetchOutcome:
     """Fetch one source by its kind (no storage involved; `yuqing fetch` previews with this too)."""
-    if spec.kind in (SourceKind.FEED, SourceKind.RSSHUB):
-        from crawlers.feeds import fetch_feed
+    from crawlers.source import fetch_source as crawl
 
-        return fetch_feed(spec, etag, last_modified, now)
-    if spec.kind is SourceKind.PAGE:
-        from crawlers.pages import fetch_page
-
-        return fetch_page(spec, now, etag=etag, last_modified=last_modified)
-    if spec.kind is SourceKind.LIST:
-        from crawlers.crawl_list import crawl_list
-
-        return crawl_list(spec, now)
-    from crawlers.imports import read_import
-
-    result = read_import(spec.url, spec.id, now)
-    flags = tuple(f"rejected:{reason}:{count}" for reason, count in result.rejected_by_reason.items())
-    return FetchOutcome(source_id=spec.id, started_at=now, finished_at=now, ok=True, items=tuple(result.items),
-                        flags=flags)
+    return crawl(spec, now, etag=etag, last_modified=last_modified)
 
 
 def store_outcome(context: AppContext, outcome: FetchOutcome, now: datetime) -> PollReport:
@@ -80,14 +66,17 @@ def store_outcome(context: AppContext, outcome: FetchOutcome, now: datetime) -> 
     crawl = context.config.file.settings.crawl
     distance = crawl.near_duplicate_distance if crawl.near_duplicate_distance is not None else NEAR_DUPLICATE_DISTANCE
     new = seen = 0
+    # Items are committed in chunks before the fetch is recorded: a crash loses at most one chunk,
+    # and since the conditional-GET state is saved last, the next poll fetches the rest again.
+    for start in range(0, len(outcome.items), STORE_CHUNK):
+        with context.session() as session:
+            chunk = outcome.items[start : start + STORE_CHUNK]
+            for result in ItemRepository(session).add_many(chunk, now=now, near_distance=distance, bands=BANDS):
+                if result.status == "new":
+                    new += 1
+                else:
+                    seen += 1
     with context.session() as session:
-        items = ItemRepository(session)
-        for item in outcome.items:
-            result = items.add(item, now=now, near_distance=distance, bands=BANDS)
-            if result.status == "new":
-                new += 1
-            else:
-                seen += 1
         policy = HealthPolicy(
             failing_after=max(1, crawl.alert_after_failures // 2),
             dead_after=crawl.alert_after_failures * 2,
@@ -165,7 +154,9 @@ def build_classifier(context: AppContext) -> Classifier:
     from classifier.assess import Classifier
 
     model_dir = context.config.model_dir
-    return Classifier(context.config.units(), model_dir if (model_dir / "model.joblib").exists() else None)
+    from classifier.models import MODEL_FILE
+
+    return Classifier(context.config.units(), model_dir if (model_dir / MODEL_FILE).exists() else None)
 
 
 def classify_pending(

@@ -62,7 +62,7 @@ class NotifySettings(_Strict):
 class CrawlSettings(_Strict):
     """Politeness and source-health policy for collection."""
 
-    default_poll_interval_s: int = Field(default=600, ge=10, description="信息源默认轮询间隔（秒）")
+    default_poll_interval_s: int = Field(default=600, ge=1, description="信息源默认轮询间隔（秒）")
     timeout_s: float = Field(default=20.0, gt=0, description="单次抓取超时（秒）")
     max_bytes: int = Field(default=10_000_000, gt=0, description="单次响应大小上限（字节）")
     download_delay_s: float = Field(default=1.0, ge=0, description="同一站点两次请求的间隔（秒）")
@@ -126,8 +126,9 @@ class UnitConfig(_Strict):
     name: str = Field(min_length=1, description="单位全称")
     jurisdiction: str = Field(min_length=1, description="辖区：行政区划名称或代码")
     aliases: tuple[str, ...] = Field(default=(), description="简称、别名")
-    kind: Literal["territorial", "department"] = Field(
-        default="department", description="territorial = 属地政府（辖区内事项均相关）；department = 部门"
+    kind: Literal["territorial", "department"] | None = Field(
+        default=None,
+        description="territorial = 属地政府（辖区内事项均相关）；department = 部门；空 = 按名称推断（…人民政府/政府/党委 为属地）",
     )
     duties: tuple[str, ...] = Field(default=(), description="职责关键词")
     subordinates: tuple[str, ...] = Field(default=(), description="下属机构")
@@ -157,7 +158,7 @@ class SourceConfig(_Strict):
     kind: Literal["feed", "page", "list", "rsshub", "import"] = Field(default="feed", description="类型")
     url: str = Field(min_length=1, description="地址（rsshub 为实例地址；import 为文件路径）")
     route: str = Field(default="", description="RSSHub 路由，如 /weibo/user/1234")
-    poll_interval_s: int | None = Field(default=None, ge=10, description="轮询间隔（秒）；空 = 默认")
+    poll_interval_s: int | None = Field(default=None, ge=1, description="轮询间隔（秒）；空 = 默认")
     encoding: str | None = Field(default=None, description="强制字符集（站点声明错误时）")
     selectors: SelectorsConfig = Field(default_factory=SelectorsConfig, description="选择器")
     units: tuple[str, ...] = Field(default=(), description="可能相关的单位（提示，不是过滤）")
@@ -257,7 +258,7 @@ class Config:
                 name=u.name,
                 jurisdiction=u.jurisdiction,
                 aliases=u.aliases,
-                kind=UnitKind(u.kind),
+                kind=UnitKind(u.kind or infer_unit_kind(u.name)),
                 duties=u.duties,
                 subordinates=u.subordinates,
                 leaders=u.leaders,
@@ -294,6 +295,14 @@ class Config:
                 )
             )
         return specs
+
+
+_TERRITORIAL_SUFFIXES = ("人民政府", "政府", "党委", "委员会办公室", "管委会", "街道办事处", "办事处")
+
+
+def infer_unit_kind(name: str) -> str:
+    """A body named like a government of a territory answers for its territory; others are departments."""
+    return "territorial" if name.endswith(_TERRITORIAL_SUFFIXES) else "department"
 
 
 def resolve_config_path(explicit: str | None, env: Mapping[str, str]) -> Path | None:

@@ -72,8 +72,15 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for a SQLite or PostgreSQL URL with the pragmas/options storage relies on."""
+def make_engine(url: str, *, sqlite_write_lock_first: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine for a SQLite or PostgreSQL URL with the pragmas/options storage relies on.
+
+    sqlite_write_lock_first: start every transaction with BEGIN IMMEDIATE. Writers that read first and
+    write later otherwise fail at once with "database is locked" when another process committed in
+    between (SQLite cannot upgrade a stale read snapshot, and busy_timeout does not apply); with the
+    write lock taken up front they wait their turn instead. The service's engine uses it; readers
+    such as the dashboard keep SQLite's default deferred transactions.
+    """
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -82,11 +89,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        if sqlite_write_lock_first:
+            connect_args["isolation_level"] = None  # let SQLAlchemy's begin event issue BEGIN itself
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
+        if sqlite_write_lock_first:
+            event.listen(engine, "begin", _begin_immediate)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -181,13 +181,27 @@ def _percentile(sorted_values: Sequence[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
-def _counts(
-    session: Session, column: Any, conds: list[ColumnElement[bool]], empty: str
-) -> tuple[CountRow, ...]:
+def _counts(session: Session, conds: list[ColumnElement[bool]]) -> tuple[tuple[CountRow, ...], ...]:
+    """Cases by grade, by category and by state, from one grouped scan."""
+    grade: dict[str, int] = {}
+    category: dict[str, int] = {}
+    state: dict[str, int] = {}
     rows = session.execute(
-        select(column, func.count()).where(*conds).group_by(column).order_by(func.count().desc())
+        select(CaseRow.grade, CaseRow.category, CaseRow.state, func.count())
+        .where(*conds)
+        .group_by(CaseRow.grade, CaseRow.category, CaseRow.state)
     )
-    return tuple(CountRow(key=(k if k else empty), count=int(n)) for k, n in rows)
+    for g, c, st, n in rows:
+        grade[g or "未定级"] = grade.get(g or "未定级", 0) + n
+        category[c or "未分类"] = category.get(c or "未分类", 0) + n
+        state[st] = state.get(st, 0) + n
+
+    def ordered(counts: dict[str, int]) -> tuple[CountRow, ...]:
+        return tuple(
+            CountRow(key=k, count=v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+
+    return ordered(grade), ordered(category), ordered(state)
 
 
 def timeliness_stats(
@@ -205,7 +219,6 @@ def timeliness_stats(
     when it was discovered) to the earliest recorded response.
     """
     conds = _period_cases(start, end, unit_ids)
-    n_cases = int(session.execute(select(func.count()).select_from(CaseRow).where(*conds)).scalar_one())
 
     k = ClockRow
     unmet = k.state.in_(UNMET_CLOCK_STATES)
@@ -292,15 +305,16 @@ def timeliness_stats(
         )
         for r in breach_rows
     )
+    by_grade, by_category, by_state = _counts(session, conds)
     return TimelinessStats(
         start=start,
         end=end,
         now=now,
-        cases=n_cases,
+        cases=sum(r.count for r in by_state),
         by_kind=by_kind,
-        by_grade=_counts(session, CaseRow.grade, conds, "未定级"),
-        by_category=_counts(session, CaseRow.category, conds, "未分类"),
-        by_state=_counts(session, CaseRow.state, conds, ""),
+        by_grade=by_grade,
+        by_category=by_category,
+        by_state=by_state,
         responded_cases=len(durations),
         first_response_median=median,
         first_response_p90=p90,

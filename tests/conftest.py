@@ -16,7 +16,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,13 +257,3 @@ def session(engine: Engine) -> Iterator[Session]:
     with factory() as sess:
         yield sess
         sess.rollback()
-
-
-def wait_until(predicate: object, timeout: float = 10.0, interval: float = 0.05) -> bool:
-    """Poll a zero-argument callable until it returns truthy or the timeout passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(predicate) and predicate():
-            return True
-        time.sleep(interval)
-    return False

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, exists, select, tuple_, type_coerce, update
+from sqlalchemy import exists, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from classifier.types import Grade
@@ -26,7 +26,7 @@ from responder.types import (
     StartBasis,
     Trigger,
 )
-from storage.errors import NotFound
+from storage.errors import NaiveDatetimeError, NotFound
 from storage.models import CaseRow, ClockRow, ResponseRow, tbl
 from storage.repositories._common import chunked, upsert_insert
 
@@ -39,6 +39,17 @@ _CASE_STATE = {s.value: s for s in CaseState}
 _CLOCK_STATE = {s.value: s for s in ClockState}
 _CLOCK_KIND = {k.value: k for k in ClockKind}
 _GRADE = {g.value: g for g in Grade}
+
+
+def _sql_list(values: Iterable[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+_SWEEP_SQL = (
+    "SELECT k.case_id, k.id, c.unit_id, c.title, c.state, c.grade, k.kind, k.state, k.started_at, k.due_at, "
+    "c.acknowledged_at FROM clocks AS k JOIN cases AS c ON c.id = k.case_id "
+    f"WHERE k.state IN ({_sql_list(UNMET_CLOCK_STATES)}) AND c.state NOT IN ({_sql_list(CLOSED_STATES)})"
+)
 
 
 def _view_order(view: ClockView) -> tuple[datetime, int]:
@@ -391,38 +402,33 @@ class CaseRepository:
             case_from_row(rows[i], clocks.get(i, ()), responses.get(i, ())) for i in case_ids if i in rows
         ]
 
-    def sweep_views(self, now: datetime | None = None) -> builtins.list[ClockView]:
+    def sweep_views(
+        self, now: datetime | None = None, *, due_before: datetime | None = None
+    ) -> builtins.list[ClockView]:
         """Every unmet (running or breached) clock of every open case, in one query, earliest due first.
 
-        `now` is accepted for symmetry with the sweep; warnings are due before the deadline, so no
-        clock is filtered by time here.
+        `now` is accepted for symmetry with the sweep. `due_before` (optional) skips running clocks
+        due later than that moment: a sweep that warns at most N hours ahead can pass now + N h.
         """
-        c, k = tbl(CaseRow).c, tbl(ClockRow).c
         sqlite = self.session.get_bind().dialect.name == "sqlite"
-
-        def raw(col: Any) -> Any:
-            # On SQLite, read the datetime text and parse it below: the generic type processor
-            # costs more than the query itself at 100,000 rows.
-            return type_coerce(col, Text) if sqlite else col
-
-        stmt = (
-            select(
-                k.case_id,
-                k.id,
-                c.unit_id,
-                c.title,
-                c.state,
-                c.grade,
-                k.kind,
-                k.state.label("clock_state"),
-                raw(k.started_at),
-                raw(k.due_at),
-                raw(c.acknowledged_at),
+        sql = _SWEEP_SQL
+        params: tuple[Any, ...] = ()
+        if due_before is not None:
+            if due_before.tzinfo is None:
+                raise NaiveDatetimeError(f"naive datetime refused: {due_before!r}")
+            bound = due_before.astimezone(UTC)
+            sql += " AND (k.state = 'breached' OR k.due_at <= {mark})".format(mark="?" if sqlite else "%s")
+            params = (
+                bound.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") if sqlite else bound,
             )
-            .select_from(tbl(ClockRow).join(tbl(CaseRow), c.id == k.case_id))
-            .where(k.state.in_(UNMET_CLOCK_STATES))
-            .where(c.state.not_in(CLOSED_STATES))
-        )
+        # The raw DB-API cursor: at 100,000 rows the generic result and type layers cost as much as
+        # the query itself. The SQL has no user input (states are the code's own constants).
+        cursor = self.session.connection().connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
         case_state, clock_state, clock_kind, grade = _CASE_STATE, _CLOCK_STATE, _CLOCK_KIND, _GRADE
         if sqlite:
             fromiso = datetime.fromisoformat
@@ -449,7 +455,7 @@ class CaseRepository:
                 due_at=ts(row[9]),
                 acknowledged_at=ts(row[10]),
             )
-            for row in self.session.execute(stmt)
+            for row in rows
         ]
         # Sorting here is cheaper than ORDER BY over two index ranges (SQLite builds a temp B-tree).
         views.sort(key=_view_order)

@@ -218,13 +218,17 @@ class ItemRepository:
         for band, values in sorted(by_band.items()):
             for chunk in chunked(sorted(values), 1000):
                 stmt = (
-                    select(ItemBandRow.band, ItemBandRow.value, ItemRow.id, ItemRow.fingerprint, ItemRow.event_id)
+                    select(
+                        ItemBandRow.band, ItemBandRow.value, ItemRow.id, ItemRow.fingerprint, ItemRow.event_id
+                    )
                     .join(ItemRow, ItemRow.id == ItemBandRow.item_id)
                     .where(ItemBandRow.band == band, ItemBandRow.value.in_(chunk))
                     .where(ItemRow.event_id.is_not(None))
                 )
                 for row in session.execute(stmt):
-                    index.setdefault((row.band, row.value), []).append((row.id, row.fingerprint, row.event_id))
+                    index.setdefault((row.band, row.value), []).append(
+                        (row.id, row.fingerprint, row.event_id)
+                    )
 
         # Decide every item's event in memory first; new events get negative placeholders that the
         # bulk insert below replaces with real ids.

@@ -87,3 +87,13 @@ def test_model_adds_duty_reason(tmp_path: Path) -> None:
     assert "route" in a.extra
     (rel,) = a.units
     assert any(r.startswith("模型 职责 教育文体") or r.startswith("职责 教育文体") for r in rel.reasons)
+
+
+def test_labelled_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "labels.jsonl"
+    rows = [{"title": "公交站台被撤", "text": "老人出行难", "label": "交通运输"}, {"text": "拖欠工资", "label": "劳动和社会保障"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n\n", encoding="utf-8")
+    assert models.load_labelled_jsonl(path) == [("公交站台被撤。老人出行难", "交通运输"), ("拖欠工资", "劳动和社会保障")]
+    path.write_text('{"text": "x"}\n', encoding="utf-8")
+    with pytest.raises(ModelError, match="第1行"):
+        models.load_labelled_jsonl(path)

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crawlers.dates import find_date, parse_date
 
@@ -48,6 +52,15 @@ NOW = datetime(2024, 3, 6, 4, 0, tzinfo=UTC)  # 2024-03-06 12:00 Asia/Shanghai
         ("2024年3月5日前完成整改", "2024-03-04T16:00:00"),  # a date, not "5 days ago"
         ("3月5日前", "2024-03-04T16:00:00"),
         ("2个月前", "2024-01-06T04:00:00"),
+        ("2024年3月5日 星期二 10:20", "2024-03-05T02:20:00"),
+        ("2024年03月05日（星期二）", "2024-03-04T16:00:00"),
+        ("二〇二四年三月五日", "2024-03-04T16:00:00"),
+        ("二〇二三年十二月二十一日", "2023-12-20T16:00:00"),
+        ("2024年3月5日晚上8点", "2024-03-05T12:00:00"),
+        ("2024年3月5日10时20分30秒", "2024-03-05T02:20:30"),
+        ("2024-03-05 10:20 GMT+8", "2024-03-05T02:20:00"),
+        ("2024-03-05 10:20 UTC-5", "2024-03-05T15:20:00"),
+        ("2024-03-05 10:20 北京时间", "2024-03-05T02:20:00"),
     ],
 )
 def test_parse_date(raw: str, iso_utc: str) -> None:
@@ -76,3 +89,22 @@ def test_year_rollover_at_new_year() -> None:
 def test_find_date_in_text() -> None:
     assert find_date("来源：示例网 2024年3月5日 10:20 编辑：李", NOW) == datetime(2024, 3, 5, 2, 20, tzinfo=UTC)
     assert find_date("没有日期", NOW) is None
+
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2035, 12, 31)))
+def test_round_trip_every_absolute_form(naive: datetime) -> None:
+    local = naive.replace(microsecond=0, tzinfo=SH)
+    expected = local.astimezone(UTC)
+    forms = [
+        f"{local.year}年{local.month}月{local.day}日 {local.hour:02d}:{local.minute:02d}:{local.second:02d}",
+        local.strftime("%Y-%m-%d %H:%M:%S"),
+        local.strftime("%Y/%m/%d %H:%M:%S"),
+        local.isoformat(),
+        expected.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        format_datetime(expected),
+    ]
+    for form in forms:
+        assert parse_date(form, NOW) == expected, form

@@ -63,6 +63,8 @@ def test_script_in_titles_is_inert() -> None:
         assert "onerror" not in item.title
     assert res.items[0].title == "示例新闻"
     assert res.items[1].title == "另一条新闻"
+    # a javascript: link is not kept as the item's address
+    assert res.items[1].url.startswith("urn:yuqing:") and "bad_url" in res.items[1].flags
 
 
 def test_ill_formed_feed_is_ingested_and_flagged(server: Loopback) -> None:

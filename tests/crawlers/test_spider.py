@@ -22,7 +22,7 @@ def test_list_crawl_with_pagination_and_robots(server: Loopback) -> None:
     assert titles == expected
     # robots.txt obeyed: the private article was never requested
     assert server.hits_for("/private/art_3.html") == []
-    assert "robots_disallowed:1" in out.flags
+    assert "robots_disallowed:1" in out.flags and not any(f.startswith("article_errors") for f in out.flags)
     # max_pages=2: page 3 and its article were not fetched
     assert server.hits_for("/list3.html") == [] and server.hits_for("/art/2024/3/1/art_5.html") == []
     first = next(i for i in out.items if i.url.endswith("art_1.html"))
@@ -37,6 +37,9 @@ def test_list_crawl_heuristic_links_and_failure(server: Loopback) -> None:
     out = crawl_list(list_spec(server.url("/list1.html"), Selectors(max_pages=1)), NOW, timeout=60)
     assert out.ok, out.error
     assert {i.url for i in out.items} == {server.url("/art/2024/3/5/art_1.html"), server.url("/art/2024/3/4/art_2.html")}
+    del server.routes["/art/2024/3/4/art_2.html"]  # now a 404: counted, the rest still read
+    again = crawl_list(list_spec(server.url("/list1.html"), Selectors(max_pages=1)), NOW, timeout=60)
+    assert again.ok and len(again.items) == 1 and "article_errors:1" in again.flags
     bad = crawl_list(list_spec(server.url("/nope.html"), Selectors()), NOW, timeout=60)
     assert not bad.ok and bad.error is not None and "404" in bad.error
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crawlers.errors import RulesError
 from crawlers.rules import load_rules, parse_rules
@@ -65,3 +67,25 @@ def test_content_hash_folds_width_space_and_markup() -> None:
     assert a == content_hash("abc标题", " 正文,内容 ")
     assert a != content_hash("abc标题", "正文内容不同")
     assert normalise_for_hash("Ｈｅｌｌｏ　Ｗｏｒｌｄ") == "helloworld"
+
+
+_SEG = st.text(alphabet="abcXYZ019-_.~新闻%/", min_size=0, max_size=12)
+_PARAM = st.sampled_from(["id", "utm_source", "spm", "page", "from", "q", "share_token", "a"])
+
+
+@given(
+    st.sampled_from(["http", "https", "HTTP"]),
+    st.sampled_from(["www.Example.cn", "m.thepaper.cn", "127.0.0.1:8080", "x.gov.cn:443", "x.cn:80"]),
+    st.lists(_SEG, max_size=4),
+    st.lists(st.tuples(_PARAM, st.text(alphabet="ab12新 ", max_size=4)), max_size=4),
+    st.sampled_from(["", "#top", "#/route/1", "#!x"]),
+)
+def test_canonical_url_is_idempotent(scheme: str, host: str, segs: list[str], params: list[tuple[str, str]],
+                                     frag: str) -> None:
+    from urllib.parse import quote
+
+    query = "&".join(f"{k}={quote(v)}" for k, v in params)
+    url = f"{scheme}://{host}/{'/'.join(segs)}" + (f"?{query}" if query else "") + frag
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+    assert "utm_source" not in once and "spm=" not in once and "#top" not in once

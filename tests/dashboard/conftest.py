@@ -55,7 +55,7 @@ def app(seeded: Seeded) -> AppFactory:
             # Run the entry once so st.navigation registers the pages; switching before that would run
             # the page file on its own, bypassing app.py.
             at.run()
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"app_pages/{page}.py")
         for key, value in (query or {}).items():
             at.query_params[key] = value
         return at

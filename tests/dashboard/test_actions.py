@@ -134,3 +134,11 @@ def test_leader_annotates_opinions(seeded: Seeded, session_of) -> None:  # type:
         assert actions.latest_opinions(s, "case:1") == {"总体评价": "回应及时"}
     with pytest.raises(AccessDenied), session_of() as s, s.begin():
         actions.annotate(s, SignedInUser("a", "a", Role.ADMIN), subject="case:1", opinions={"x": "y"}, now=NOW)
+
+
+def test_unit_bound_user_cannot_act_on_other_units_case(seeded: Seeded, session_of) -> None:  # type: ignore[no-untyped-def]
+    bound = SignedInUser("duty_qu", "区值班员", Role.DUTY, ("shifan_qu",), 4)
+    with pytest.raises(AccessDenied), session_of() as s, s.begin():
+        actions.acknowledge(s, bound, seeded.case_ids["other"], NOW)  # belongs to shifan_shi
+    with session_of() as s, s.begin():
+        assert actions.acknowledge(s, bound, seeded.case_ids["major"], NOW).case is not None

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import docx
 import pytest
 from sqlalchemy import select
 
@@ -143,6 +144,9 @@ def test_sign_in_new_case_appears_response_meets_clock(server: str, seeded: Seed
             page.screenshot(path=str(ARTIFACTS / "02_new_case_arrived.png"), full_page=True)
 
             page.goto(f"{server}/case?id={new.id}", wait_until="domcontentloaded")
+            expect(page.get_by_label("用户名 / Username")).to_be_visible(timeout=30_000)
+            # Opened directly, the page still runs through app.py's navigation (no file-named page list).
+            assert page.get_by_role("link", name="case", exact=True).count() == 0
             _sign_in(page, "duty")  # a new browser session signs in on the page it opened
             expect(page.get_by_role("heading", name="示例区化工厂爆炸事故")).to_be_visible(timeout=30_000)
             page.get_by_role("tab", name="处置操作").click()
@@ -164,6 +168,16 @@ def test_sign_in_new_case_appears_response_meets_clock(server: str, seeded: Seed
             assert links.count() == 0, [links.nth(i).evaluate("e => e.parentElement.outerHTML") for i in range(links.count())]
             assert page.locator("script:text('xss')").count() == 0
             page.screenshot(path=str(ARTIFACTS / "04_hostile_title_inert.png"), full_page=True)
+
+            # The assessment report of that case downloads as a Word file that opens.
+            page.get_by_role("link", name="评估报告").click()
+            expect(page.get_by_role("heading", name="评估报告")).to_be_visible(timeout=30_000)
+            with page.expect_download(timeout=30_000) as download:
+                page.get_by_role("button", name="下载 Word（.docx）").click()
+            report = docx.Document(str(download.value.path()))
+            report_text = "\n".join(p.text for p in report.paragraphs)
+            assert "四、评估意见" in report_text and "<script>alert('xss')</script>" in report_text
+            page.screenshot(path=str(ARTIFACTS / "05_report_page.png"), full_page=True)
         finally:
             browser.close()
     assert dialogs == []

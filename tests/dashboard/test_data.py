@@ -30,7 +30,7 @@ def test_duty_board_orders_by_earliest_live_due_and_filters(seeded_any: Seeded) 
         assert n == 1 and by_unit[0].unit_id == "shifan_shi"
         by_source, n = data.duty_board(session, data.BoardFilter(sources=("nowhere",)))
         assert n == 0 and by_source == ()
-        recent, n = data.duty_board(session, data.BoardFilter(opened_from=NOW - timedelta(hours=6)))
+        _recent, n = data.duty_board(session, data.BoardFilter(opened_from=NOW - timedelta(hours=6)))
         assert n == 2
     finally:
         session.close()
@@ -64,7 +64,7 @@ def test_case_detail_has_items_assessment_and_audit(seeded_any: Seeded) -> None:
         assert detail.item_total == 3 and detail.items[0].source_name == "示例微博"
         assert detail.assessment is not None and detail.assessment.figures.deaths == 12
         assert detail.assessment.reasons == ("地名：示例区",)
-        assert [e.action for e in detail.audit][0] == "case_opened"
+        assert next(e.action for e in detail.audit) == "case_opened"
         assert data.case_detail(session, 999_999) is None
     finally:
         session.close()

@@ -252,3 +252,68 @@ def test_reports_page_period_mode(app: AppFactory) -> None:
     at.run()
     assert not at.exception
     assert len(at.get("download_button")) == 2
+
+
+def test_hostile_title_inert_on_reports_page(app: AppFactory, seeded: Seeded) -> None:
+    at = app(Role.DUTY, "reports")
+    at.run()
+    at.selectbox(key="report_case").set_value(seeded.case_ids["hostile"])
+    at.run()
+    assert not at.exception
+    labels = [e.label for e in at.expander] + [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert labels
+    for text in labels:
+        assert "<script>" not in text and "](http" not in text and "://" not in text
+    for element in at.markdown:
+        assert not element.proto.allow_html
+
+
+def test_missing_database_url_and_empty_database_say_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, empty_sqlite_url: str
+) -> None:
+    from tests.dashboard.conftest import APP
+
+    monkeypatch.delenv("YUQING_DATABASE_URL", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert any("YUQING_DATABASE_URL" in e.value.replace("\\", "") for e in at.error)
+    monkeypatch.setenv("YUQING_DATABASE_URL", empty_sqlite_url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert any("yuqing init" in e.value.replace("\\", "") for e in at.error)
+    assert not at.text_input
+
+
+def test_duty_acknowledges_then_close_is_refused_with_reason(app: AppFactory, seeded: Seeded) -> None:
+    at = app(Role.DUTY, "case", query={"id": str(seeded.case_ids["major"])})
+    at.run()
+    at.button(key="act_ack").click()
+    at.run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["状态"] == "处置中"
+    assert any("已确认" in s.value for s in at.success)
+    at.button(key="act_close").click()
+    at.run()
+    assert any("办结失败" in e.value and "时限未满足" in e.value for e in at.error)
+
+
+def test_duty_dismisses_as_false_positive_through_the_form(app: AppFactory, seeded: Seeded, session_of) -> None:  # type: ignore[no-untyped-def]
+    from storage.models import LabelRow
+
+    at = app(Role.DUTY, "case", query={"id": str(seeded.case_ids["other"])})
+    at.run()
+    at.radio(key="dismiss_kind").set_value("误报")
+    at.text_input(key="dismiss_reason").input("与本单位无关的转载")
+    _submit(at, "撤销")
+    assert {m.label: m.value for m in at.metric}["状态"] == "误报/无需回应"
+    with session_of() as s:
+        assert s.execute(select(LabelRow.value)).scalar_one() == "误报"
+
+
+def test_sign_out_forgets_the_session(app: AppFactory) -> None:
+    at = app(Role.DUTY)
+    at.run()
+    at.sidebar.button(key="signout").click()
+    at.run()
+    assert SESSION_USER_KEY not in at.session_state
+    assert at.text_input(key="signin_username") is not None

@@ -35,7 +35,7 @@ def test_minimal_config_gets_every_default(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, MINIMAL), env={})
     [unit] = config.units()
     assert unit.plan == "unit_default"
-    assert unit.kind == "department"
+    assert unit.kind == "territorial"  # inferred from 人民政府
     assert config.database_url == f"sqlite:///{tmp_path / 'var' / 'yuqing.db'}"
     assert config.file.settings.escalation.warn_fractions == (0.5, 0.8)
 

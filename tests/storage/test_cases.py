@@ -154,3 +154,16 @@ def test_open_many_is_idempotent_and_matches_open(session: Session) -> None:
     assert len(results[2][0].clocks) == 2  # type: ignore[union-attr]
     assert [c for _, c in repo.open_many([case(events[2], "u1")], load=False)] == [True]
     assert len(repo.list()) == 4
+
+
+def test_sweep_views_due_before_skips_far_clocks_but_keeps_breached(session: Session) -> None:
+    seed_config(session)
+    repo = CaseRepository(session)
+    a, _ = repo.open(case(_event(session, 1), "u1"))
+    repo.mark_breached([a.clocks[0].id or 0])
+    session.commit()
+    near = repo.sweep_views(T0, due_before=T0 + timedelta(hours=2))
+    assert [(v.kind, v.state) for v in near] == [(ClockKind.FACTS, ClockState.BREACHED)]
+    assert len(repo.sweep_views(T0, due_before=T0 + timedelta(hours=24))) == 2
+    with pytest.raises(ValueError):
+        repo.sweep_views(T0, due_before=T0.replace(tzinfo=None))

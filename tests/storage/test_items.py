@@ -133,3 +133,37 @@ def test_recrawl_ten_times_adds_nothing(session: Session) -> None:
         session.commit()
         assert all(r.status == "duplicate" for r in results)
     assert (repo.count(), repo.count_events()) == (items, events)
+
+
+def test_band_lookup_uses_the_index_not_a_scan(sqlite_url: str) -> None:
+    """Near-duplicate lookup must stay an indexed search (a table scan per batch is quadratic)."""
+    from sqlalchemy import event
+
+    from storage.db import make_engine, session_factory
+
+    engine = make_engine(sqlite_url)
+    seen: list[tuple[str, object]] = []
+
+    def capture(
+        conn: object, cursor: object, statement: str, params: object, context: object, many: bool
+    ) -> None:
+        if "FROM item_bands" in statement:
+            seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with session_factory(engine)() as session:
+            seed_config(session)
+            repo = ItemRepository(session)
+            repo.add_many([item(i) for i in range(50)], now=T0)
+            repo.add_many([item(i) for i in range(50, 100)], now=T0)
+            event.remove(engine, "before_cursor_execute", capture)
+            assert seen
+            for statement, params in seen:
+                plan = " | ".join(
+                    str(row[-1])
+                    for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)  # type: ignore[arg-type]
+                )
+                assert "ix_item_bands_band_value" in plan and "SCAN item_bands" not in plan, plan
+    finally:
+        engine.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -10,6 +12,7 @@ from sqlalchemy import inspect
 from storage.db import (
     check_schema,
     current_revision,
+    default_sqlite_url,
     downgrade,
     head_revision,
     make_engine,
@@ -99,5 +102,20 @@ def test_sqlite_pragmas(sqlite_url: str) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    finally:
+        engine.dispose()
+
+
+def test_default_sqlite_url_creates_var_dir_and_upgrades(tmp_path: Path) -> None:
+    var = tmp_path / "nested" / "var"
+    url = default_sqlite_url(var)
+    assert url == f"sqlite:///{(var / 'yuqing.db').resolve()}"
+    engine = make_engine(url)
+    try:
+        with pytest.raises(SchemaMissing, match="yuqing init"):
+            check_schema(engine)
+        upgrade(url)
+        assert check_schema(engine) == head_revision()
+        assert (var / "yuqing.db").exists()
     finally:
         engine.dispose()

@@ -215,7 +215,7 @@ def _run(label: str, func: Any, **kwargs: Any) -> None:
         with runtime.write_session() as session:
             result = func(session, user, case_id, now=runtime.now(), **kwargs)
     except (ActionError, AccessDenied) as exc:
-        st.error(f"{label}失败：{exc}")
+        st.error(f"{label}失败：{md_escape(str(exc))}")
         return
     st.session_state["case_flash"] = result.message
     st.cache_data.clear()

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 
 import altair as alt
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from dashboard import actions, auth, data, runtime, views
 from dashboard.auth import Permission
@@ -34,8 +35,24 @@ st.title("评估报告")
 st.caption("舆情处置评估报告：时间线、传播、来源、等级与依据、各时限、回应，以及待填写的评估意见。")
 
 
-def _section(session: object, case_id: int) -> tuple[CaseReport, list[ReportItem]] | None:
-    detail = data.case_detail(session, case_id, item_limit=500)  # type: ignore[arg-type]
+@st.cache_data(ttl=30, show_spinner="生成报告中…")
+def _sections(
+    db: str, case_ids: tuple[int, ...], now: datetime
+) -> tuple[tuple[CaseReport, ...], tuple[ReportItem, ...]]:
+    """Report sections and items of the cases (cached briefly: typing 评估意见 must not redo the queries)."""
+    sections: list[CaseReport] = []
+    items: list[ReportItem] = []
+    with runtime.read_session() as session:
+        for case_id in case_ids:
+            built = _section(session, case_id, now)
+            if built is not None:
+                sections.append(built[0])
+                items.extend(built[1])
+    return tuple(sections), tuple(items)
+
+
+def _section(session: Session, case_id: int, now: datetime) -> tuple[CaseReport, list[ReportItem]] | None:
+    detail = data.case_detail(session, case_id, item_limit=500)
     if detail is None:
         return None
     items = [ReportItem(i.title, i.source_name, i.url, i.first_seen_at, i.published_at) for i in detail.items]
@@ -68,16 +85,15 @@ if mode == "单个处置单":
     ids = list(labels)
     case_id = st.selectbox("处置单", ids, index=ids.index(wanted) if wanted in ids else 0,
                            format_func=lambda cid: labels.get(cid, f"#{cid}"), key="report_case")
-    with runtime.read_session() as session:
-        built = _section(session, int(case_id))
-    if built is None:
+    found, found_items = _sections(db, (int(case_id),), now.replace(second=0, microsecond=0))
+    if not found:
         st.error("处置单不存在。")
         st.stop()
-    sections, all_items = [built[0]], built[1]
+    sections, all_items = list(found), list(found_items)
     subject = f"case:{case_id}"
     subject_case: int | None = int(case_id)
-    title = f"关于“{built[0].title[:40]}”舆情处置情况的评估报告"
-    scope = f"处置单 #{case_id}（{built[0].unit}）"
+    title = f"关于“{found[0].title[:40]}”舆情处置情况的评估报告"
+    scope = f"处置单 #{case_id}（{found[0].unit}）"
 else:
     today = now.astimezone(SHANGHAI).date()
     unit_options = views.allowed_units(user, db)
@@ -93,11 +109,8 @@ else:
     units: Sequence[str] = tuple(chosen) or tuple(user.units)
     with runtime.read_session() as session:
         period_ids = data.cases_in_period(session, start, end, units, limit=PERIOD_CASE_LIMIT)
-        for cid in period_ids:
-            built = _section(session, cid)
-            if built is not None:
-                sections.append(built[0])
-                all_items.extend(built[1])
+    found, found_items = _sections(db, period_ids, now.replace(second=0, microsecond=0))
+    sections, all_items = list(found), list(found_items)
     if len(period_ids) >= PERIOD_CASE_LIMIT:
         st.warning(f"时间段内处置单较多，报告只包含前 {PERIOD_CASE_LIMIT} 个。")
     subject = f"period:{period[0]}:{period[1]}:{','.join(sorted(units))}"
@@ -124,7 +137,7 @@ if save:
                                       case_id=subject_case)
         st.success(result.message)
     except (ActionError, AccessDenied) as exc:
-        st.error(f"保存失败：{exc}")
+        st.error(f"保存失败：{md_escape(str(exc))}")
 
 report: AssessmentReport = build_report(
     title=title, scope=scope, cases=sections, items=all_items, generated_at=now,
@@ -133,9 +146,9 @@ report: AssessmentReport = build_report(
 
 d1, d2 = st.columns(2)
 stem = subject.replace(":", "_").replace(",", "_")
-d1.download_button("下载 Word（.docx）", render_docx(report), file_name=f"评估报告_{stem}.docx", mime=DOCX_MIME,
+d1.download_button("下载 Word（.docx）", lambda: render_docx(report), file_name=f"评估报告_{stem}.docx", mime=DOCX_MIME,
                    key="dl_docx", type="primary", on_click="ignore")
-d2.download_button("下载 HTML", render_html(report).encode("utf-8"), file_name=f"评估报告_{stem}.html",
+d2.download_button("下载 HTML", lambda: render_html(report).encode("utf-8"), file_name=f"评估报告_{stem}.html",
                    mime="text/html", key="dl_html", on_click="ignore")
 
 # ---- preview (every untrusted string is in a dataframe cell or escaped)
@@ -159,7 +172,8 @@ if report.sources:
         hide_index=True, key="rep_sources",
     )
 for index, section in enumerate(report.cases):
-    with st.expander(f"{index + 1}. #{section.case_id} {section.title[:60]}", expanded=len(report.cases) == 1):
+    with st.expander(f"{index + 1}. #{section.case_id} {md_escape(section.title[:60])}",
+                     expanded=len(report.cases) == 1):
         st.dataframe(
             views.frame([
                 {"项目": "等级", "内容": section.grade}, {"项目": "定级依据", "内容": section.grade_basis or "—"},

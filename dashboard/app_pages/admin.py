@@ -10,7 +10,7 @@ from dashboard import actions, auth, data, runtime, views
 from dashboard.auth import Permission, Role
 from dashboard.errors import AccessDenied, ActionError
 from dashboard.report import BASIS_LABEL
-from dashboard.text import fmt_local
+from dashboard.text import fmt_local, md_escape
 from responder.plans import plan_to_dict
 
 user = auth.require_role(Role.ADMIN, permission=Permission.ADMIN)
@@ -74,7 +74,7 @@ with tab_plans:
     if not plans:
         st.info("没有可用的预案。")
     for plan in plans.values():
-        with st.expander(f"{plan.name}（{plan.id}）", expanded=False):
+        with st.expander(md_escape(f"{plan.name}（{plan.id}）"), expanded=False):
             st.text(f"依据：{plan.citation}")
             st.text(f"版本：{plan.version}" + (f"；继承：{plan.extends}" if plan.extends else ""))
             rule_rows: list[dict[str, Any]] = []
@@ -117,7 +117,7 @@ with tab_users:
             with runtime.write_session() as session:
                 result = func(session, user, now=runtime.now(), **kwargs)
         except (ActionError, AccessDenied) as exc:
-            st.error(f"{label}失败：{exc}")
+            st.error(f"{label}失败：{md_escape(str(exc))}")
             return
         st.session_state["admin_flash"] = result.message
         st.rerun()

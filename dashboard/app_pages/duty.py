@@ -102,7 +102,7 @@ def board() -> None:
     if selected:
         case_id = int(df.iloc[selected[0]]["处置单"])
         st.session_state["case_id"] = case_id
-        st.switch_page("pages/case.py", query_params={"id": str(case_id)})
+        st.switch_page("app_pages/case.py", query_params={"id": str(case_id)})
 
 
 board()

@@ -69,7 +69,8 @@ colour_domain = [g.value for g in Grade] + ["未定级"]
 colour_range = [GRADE_BACKGROUND[g] for g in Grade] + ["#9e9e9e"]
 left.altair_chart(
     alt.Chart(grade_df).mark_bar().encode(
-        x=alt.X("等级:N", sort=colour_domain), y="处置单:Q",
+        x=alt.X("等级:N", sort=colour_domain, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("处置单:Q", axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("等级:N", scale=alt.Scale(domain=colour_domain, range=colour_range), legend=None),
         tooltip=["等级", "处置单"],
     ).properties(title="按等级", height=260),
@@ -79,7 +80,8 @@ category_df = views.frame([{"类别": c, "处置单": n} for c, n in stats.by_ca
 tables["按类别"] = category_df
 right.altair_chart(
     alt.Chart(category_df).mark_bar().encode(
-        y=alt.Y("类别:N", sort="-x"), x="处置单:Q", tooltip=["类别", "处置单"]
+        y=alt.Y("类别:N", sort="-x"), x=alt.X("处置单:Q", axis=alt.Axis(tickMinStep=1, format="d")),
+        tooltip=["类别", "处置单"]
     ).properties(title="按类别", height=260),
     width="stretch",
 )
@@ -201,10 +203,10 @@ event = st.dataframe(
 views.downloads("超时明细", breach_df.drop(columns=["打开"]), key="dl_breaches")
 picked = list(getattr(getattr(event, "selection", None), "rows", []) or [])
 if picked:
-    st.switch_page("pages/case.py", query_params={"id": str(int(breach_df.iloc[picked[0]]["处置单"]))})
+    st.switch_page("app_pages/case.py", query_params={"id": str(int(breach_df.iloc[picked[0]]["处置单"]))})
 
 st.divider()
 st.download_button(
-    "下载全部统计表（Excel）", to_xlsx_bytes(tables), file_name=f"统计_{period[0]}_{period[1]}.xlsx", mime=XLSX_MIME,
+    "下载全部统计表（Excel）", lambda: to_xlsx_bytes(tables), file_name=f"统计_{period[0]}_{period[1]}.xlsx", mime=XLSX_MIME,
     key="dl_all", on_click="ignore",
 )
