@@ -64,6 +64,32 @@ def main() -> int:
     print(f"=== duty router: gov_messages labeled_495, stratified 5-fold CV ({len(pairs)} items, {cv_s:.1f} s)")
     print(models.format_report(cv))
     out["router_cv"] = {"items": len(pairs), "folds": 5, "f1": _f1(cv), "macro_f1": round(cv["_macro"]["f1"], 3)}
+    # Optional weibo-trained negativity model: cross-validated on weibo, and its effect on the sets.
+    try:
+        weibo = models.load_weibo_emotion()
+    except ModelError as exc:
+        print(f"cannot read weibo_covid19_emotion: {exc}", file=sys.stderr)
+        return 1
+    t0 = time.perf_counter()
+    scv = models.cross_validate(weibo, folds=5, seed=0)
+    print(f"=== sentiment model: weibo_covid19_emotion 负面/非负面, stratified 5-fold CV ({len(weibo)} items, {time.perf_counter() - t0:.1f} s)")
+    print(models.format_report(scv))
+    out["sentiment_cv"] = {"items": len(weibo), "folds": 5, "f1": _f1(scv)}
+    import tempfile
+
+    from classifier.assess import Classifier
+    from classifier.evaluation import DEVSET_UNITS, load_units
+
+    with tempfile.TemporaryDirectory() as tmp:
+        models.train_sentiment(Path(tmp) / "sentiment")
+        blended = Classifier(load_units(DEVSET_UNITS), sentiment_dir=Path(tmp) / "sentiment")
+        blended.warm()
+        for name, path in LABELLED_SETS.items():
+            report = evaluate_devset(blended, load_devset(path))
+            nr = report.needs_response
+            print(f"{name} with sentiment model: needs_response macro F1 {nr['_macro']['f1']:.3f} (per class: "
+                  + ", ".join(f"{k} {v['f1']:.3f}" for k, v in nr.items() if not k.startswith("_")) + ")")
+            out[f"{name}_with_sentiment_model"] = {"needs_response_f1": _f1(nr), "category_f1_micro": round(report.category["_micro"]["f1"], 3)}
     print(json.dumps(out, ensure_ascii=False))
     return 0
 

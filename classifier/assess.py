@@ -11,7 +11,7 @@ from classifier.category import categorize
 from classifier.figures import extract_figures
 from classifier.grading import GradingTables, default_tables, grade
 from classifier.lexicon import Lexicon, default_lexicon
-from classifier.models import RouterModel, load
+from classifier.models import RouterModel, load, negative_probability
 from classifier.normalize import normalize
 from classifier.places import Gazetteer, area_class, default_gazetteer, resolve_mentions
 from classifier.relevance import UnitIndex, build_index, unit_relevance
@@ -35,6 +35,8 @@ class Classifier:
         lexicon: Lexicon | None = None,
         tables: GradingTables | None = None,
         gazetteer: Gazetteer | None = None,
+        sentiment_dir: Path | None = None,
+        sentiment_weight: float = 0.5,
     ) -> None:
         self.units = tuple(units)
         self._model_dir = model_dir
@@ -49,6 +51,10 @@ class Classifier:
         self._tokenizer: Tokenizer | None = None
         self._lock = threading.Lock()
         self._ready = False
+        # Optional weibo-trained negativity model, blended with the lexicon score (off by default).
+        self._sentiment_dir = sentiment_dir
+        self._sentiment: RouterModel | None = None
+        self._sentiment_weight = sentiment_weight
 
     def warm(self) -> None:
         """Load data files, gazetteer, unit index, jieba and the model now instead of on the first item."""
@@ -67,7 +73,12 @@ class Classifier:
                     self._model = load(self._model_dir)
                 except Exception as exc:  # a broken model must not stop rule-based work
                     self._model_error = str(exc)
-            if self._model is not None:
+            if self._sentiment_dir is not None:
+                try:
+                    self._sentiment = load(self._sentiment_dir)
+                except Exception as exc:  # the lexicon score still works
+                    self._model_error += f"情感模型加载失败：{exc}"
+            if self._model is not None or self._sentiment is not None:
                 self._tokenizer.warm()
             self._scanner = Scanner(self._gaz, self._lex, self._index)
             self._version = self._model.version if self._model is not None else (
@@ -116,15 +127,21 @@ class Classifier:
         hits = scan.hits
         places = resolve_mentions(scan.mentions, gaz)
         route: tuple[str, float] | None = None
-        if self._model is not None and self._tokenizer is not None and full:
+        tokens: list[str] = []
+        if (self._model is not None or self._sentiment is not None) and self._tokenizer is not None and full:
             # Raw tokens suffice: the filter in model_tokens only drops tokens the vocabulary lacks.
-            route = self._model.predict_tokens(self._tokenizer.cut(full))
+            tokens = self._tokenizer.cut(full)
+        if self._model is not None and tokens:
+            route = self._model.predict_tokens(tokens)
         category, cat_reason = categorize(lex, hits)
         figures = extract_figures(full)
         result = grade(
             category, figures, area=area_class(full, gaz), mentions_quake="地震" in full, tables=tables, text=full
         )
         neg = negativity(lex, hits)
+        if self._sentiment is not None and tokens:
+            p_neg = negative_probability(self._sentiment, tokens)
+            neg = round((1 - self._sentiment_weight) * neg + self._sentiment_weight * p_neg, 3)
         respond, respond_reason = needs_response(lex, hits, category, neg, result.grade, figures)
         units = unit_relevance(index, lex, gaz, t, b, places, category, route, scan.found)
         extra: dict[str, str] = {"category_reason": cat_reason, "needs_response_reason": respond_reason}

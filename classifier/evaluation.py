@@ -128,7 +128,13 @@ def _unit_report(gold: Sequence[set[str]], pred: Sequence[set[str]], unit_ids: S
         "precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
         "support": float(tp_all + fn_all),
     }
-    out["_macro"] = {"precision": 0.0, "recall": 0.0, "f1": sum(f1s) / len(f1s) if f1s else 0.0, "support": 0.0}
+    n = len(unit_ids) or 1
+    out["_macro"] = {
+        "precision": sum(out[u]["precision"] for u in unit_ids) / n,
+        "recall": sum(out[u]["recall"] for u in unit_ids) / n,
+        "f1": sum(f1s) / n,
+        "support": float(tp_all + fn_all),
+    }
     return out
 
 

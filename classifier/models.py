@@ -113,6 +113,10 @@ def data_hash(pairs: Sequence[tuple[str, str]]) -> str:
     return h.hexdigest()
 
 
+# Below this many tokens the plain-Python scoring path is faster than numpy's.
+_SHORT_TEXT_TOKENS = 60
+
+
 @dataclass
 class RouterModel:
     """A trained router: the sklearn objects plus a fast scoring path over plain arrays."""
@@ -125,6 +129,8 @@ class RouterModel:
     _coef: Any = field(default=None, repr=False)
     _intercept: Any = field(default=None, repr=False)
     _labels: tuple[str, ...] = field(default=(), repr=False)
+    _rows: dict[int, tuple[float, tuple[float, ...]]] = field(default_factory=dict, repr=False)
+    _bias: tuple[float, ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         import numpy as np
@@ -141,6 +147,11 @@ class RouterModel:
         self._coef = np.ascontiguousarray(coef.T, dtype=np.float32)  # features × classes: rows per token
         self._intercept = intercept.astype(np.float32)
         self._labels = tuple(str(c) for c in self.classifier.classes_)
+        # Plain-Python copies for short texts, where numpy's per-call overhead outweighs the arithmetic.
+        self._rows = {
+            int(i): (float(self._idf[i]), tuple(float(v) for v in self._coef[i])) for i in range(len(self._idf))
+        }
+        self._bias = tuple(float(v) for v in self._intercept)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -163,21 +174,45 @@ class RouterModel:
         counts: Counter[int | None] = Counter(map(self._vocab.get, tokens))
         counts.pop(None, None)
         if not counts:
-            return np.full(len(self._intercept), 1.0 / len(self._intercept))
+            # No known word: what the fitted model says for an empty document, softmax(intercept).
+            z0 = np.exp(self._intercept - self._intercept.max())
+            return z0 / z0.sum()
         idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
         np.log(tf, out=tf)
         tf += 1.0
         w = tf * self._idf[idx]
-        z = (w @ self._coef[idx]) * (1.0 / math.sqrt(float(w @ w))) + self._intercept
+        # Elementwise products, not `@`: a BLAS call per item costs more than the arithmetic here,
+        # and a multi-threaded BLAS spins threads that compete with the caller.
+        z = (self._coef[idx] * w[:, None]).sum(axis=0) * (1.0 / math.sqrt(float((w * w).sum()))) + self._intercept
         z = np.exp(z - z.max())
         return z / z.sum()
 
     def predict_tokens(self, tokens: Sequence[str]) -> tuple[str, float]:
         """Best label and its probability."""
+        if len(tokens) <= _SHORT_TEXT_TOKENS:
+            return self._predict_short(tokens)
         probs = self._probs(tokens)
         best = int(probs.argmax())
         return self._labels[best], float(probs[best])
+
+    def _predict_short(self, tokens: Sequence[str]) -> tuple[str, float]:
+        counts: Counter[int | None] = Counter(map(self._vocab.get, tokens))
+        counts.pop(None, None)
+        z = list(self._bias)
+        if counts:
+            rows = self._rows
+            terms = [((1.0 + math.log(c)) * rows[i][0], rows[i][1]) for i, c in counts.items() if i is not None]
+            inv = 1.0 / math.sqrt(sum(w * w for w, _ in terms))
+            k = len(z)
+            for w, row in terms:
+                w *= inv
+                for j in range(k):
+                    z[j] += w * row[j]
+        top = max(z)
+        exps = [math.exp(v - top) for v in z]
+        best = exps.index(1.0) if 1.0 in exps else max(range(len(exps)), key=exps.__getitem__)
+        return self._labels[best], exps[best] / sum(exps)
 
     def predict(self, texts: Iterable[str], tokenizer: Tokenizer | None = None) -> list[str]:
         """Labels for raw texts (batch, through sklearn)."""
@@ -286,6 +321,44 @@ def train(
     return RouterModel(vec, clf, meta)
 
 
+# weibo_covid19_emotion labels: 0 fear, 1 disgust, 2 optimism, 3 surprise, 4 gratitude, 5 sadness, 6 anger.
+WEIBO_NEGATIVE = frozenset({"0", "1", "5", "6"})
+NEGATIVE_LABEL, NON_NEGATIVE_LABEL = "负面", "非负面"
+
+
+def load_weibo_emotion(path: Path | None = None) -> list[tuple[str, str]]:
+    """(text, 负面/非负面) pairs from weibo_covid19_emotion/labeledData.csv (fear/disgust/sadness/anger = 负面)."""
+    import csv
+
+    path = path or shared_data_dir() / "weibo_covid19_emotion" / "labeledData.csv"
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except OSError as exc:
+        raise ModelError(f"读取情感训练数据失败 {path}: {exc}") from exc
+    return [
+        (row[0], NEGATIVE_LABEL if row[1].strip() in WEIBO_NEGATIVE else NON_NEGATIVE_LABEL)
+        for row in rows[1:]
+        if len(row) >= 2 and row[0].strip()
+    ]
+
+
+def train_sentiment(out_dir: Path, *, data: Path | None = None, cv_folds: int = 0, seed: int = 0) -> RouterModel:
+    """Train the optional negativity model on weibo_covid19_emotion and save it (kind "sentiment")."""
+    model = train(
+        out_dir, labels=load_weibo_emotion(data), use_gov_messages=False, cv_folds=cv_folds, seed=seed
+    )
+    model.meta["kind"] = "sentiment"
+    (out_dir / META_FILE).write_text(json.dumps(model.meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    return model
+
+
+def negative_probability(model: RouterModel, tokens: Sequence[str]) -> float:
+    """P(负面) from a sentiment model for one tokenised text."""
+    probs = model._probs(tokens)
+    return float(probs[model.labels.index(NEGATIVE_LABEL)])
+
+
 def load(model_dir: Path, *, strict_versions: bool = True) -> RouterModel:
     """Load a saved router (no network); refuses a model saved by another scikit-learn or format version."""
     import joblib
@@ -330,7 +403,17 @@ def format_report(report: dict[str, dict[str, float]]) -> str:
 
 
 __all__ = [
-    "RouterModel", "cross_validate", "evaluate", "format_report", "load", "load_gov_messages", "load_labelled_jsonl",
+    "RouterModel",
+    "cross_validate",
+    "evaluate",
+    "format_report",
+    "load",
+    "load_gov_messages",
+    "load_labelled_jsonl",
+    "load_weibo_emotion",
+    "negative_probability",
     "per_class_report",
-    "shared_data_dir", "train",
+    "shared_data_dir",
+    "train",
+    "train_sentiment",
 ]

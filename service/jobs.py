@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from classifier.types import Grade
 from crawlers.types import FetchOutcome, SourceSpec
+from responder.types import Notice
 from service.clock import now as clock_now
 from service.context import AppContext
 from service.logs import ids
@@ -22,10 +23,12 @@ from service.logs import ids
 if TYPE_CHECKING:
     from classifier.assess import Classifier
     from responder.notify import SendResult
-    from responder.types import Notice
 
 log = logging.getLogger("yuqing.jobs")
 STORE_CHUNK = 500
+CLAIM_BATCH = 500
+DIGEST_AFTER = 20  # more notices than this for one recipient set in one sweep go out as a digest
+DIGEST_LINES = 30
 
 
 def utcnow() -> datetime:
@@ -271,7 +274,8 @@ def sweep_deadlines(context: AppContext, now: datetime | None = None) -> SweepRe
                 audit.append(attach_case_id(entries, refreshed))
                 report.breached += sum(1 for e in entries if e.entity == "clock")
         notices = evaluate(views, moment, policy)
-        fresh = [n for n in notices if n.key not in NoticeRepository(session).existing_keys([n.key for n in notices])]
+        already = NoticeRepository(session).existing_keys([n.key for n in notices])
+        fresh = [n for n in notices if n.key not in already]
     report.notices = len(fresh)
     sent, failed = deliver(context, fresh, moment)
     report.sent, report.failed = sent, failed
@@ -288,42 +292,100 @@ def sweep_deadlines(context: AppContext, now: datetime | None = None) -> SweepRe
 
 
 def deliver(context: AppContext, notices: list[Notice], now: datetime) -> tuple[int, int]:
-    """Claim each notice (only one sweep wins), commit, then send it and record the result and audit."""
+    """Claim notices (only one sweep wins each), commit, send, then record results and audit entries.
+
+    Claims and results are written in batches. When more than DIGEST_AFTER notices for one set of
+    recipients are due at once (after an outage, or a burst), they go out as one digest message per
+    recipient set instead of a flood; each notice is still recorded and audited individually.
+    """
     from responder.escalation import notice_audit
     from responder.notify import send
     from storage.repositories.audit import AuditRepository
     from storage.repositories.notices import NoticeRepository
 
+    claimed: list[Notice] = []
+    for start in range(0, len(notices), CLAIM_BATCH):
+        with context.session() as session:
+            repo = NoticeRepository(session)
+            # Another sweep that claimed a key first sends it; we don't.
+            claimed += [n for n in notices[start : start + CLAIM_BATCH] if repo.claim(n, now)]
+    groups: dict[tuple[str, ...], list[Notice]] = {}
+    for notice in claimed:
+        groups.setdefault(tuple(_urls(context, notice)), []).append(notice)
+    results: list[tuple[Notice, bool, str]] = []
+    for urls, group in groups.items():
+        if not urls:
+            # No channel configured: the notice is recorded, logged and shown on the dashboard.
+            results += [(n, True, "") for n in group]
+        elif len(group) > DIGEST_AFTER:
+            ok, error = _send_one(context, _digest(group, now), list(urls), send)
+            results += [(n, ok, error) for n in group]
+        else:
+            for notice in group:
+                ok, error = _send_one(context, notice, list(urls), send)
+                results.append((notice, ok, error))
     sent = failed = 0
-    for notice in notices:
+    for start in range(0, len(results), CLAIM_BATCH):
+        batch = results[start : start + CLAIM_BATCH]
         with context.session() as session:
-            if not NoticeRepository(session).claim(notice, now):
-                continue  # another sweep claimed it: it sends, we don't
-        ok, error = _send(context, notice, send)
-        with context.session() as session:
-            notices_repo = NoticeRepository(session)
-            if ok:
-                notices_repo.mark_sent(notice.key, now)
-                sent += 1
-            else:
-                notices_repo.mark_failed(notice.key, error, now)
-                failed += 1
-            AuditRepository(session).append([notice_audit(notice, ok, error, now)])
-        level = logging.WARNING if notice.kind != "warning" else logging.INFO
-        log.log(level, "%s%s", notice.title, "" if ok else f"（发送失败：{error}）", extra=ids(case_id=notice.case_id))
+            repo = NoticeRepository(session)
+            for notice, ok, error in batch:
+                if ok:
+                    repo.mark_sent(notice.key, now)
+                else:
+                    repo.mark_failed(notice.key, error, now)
+            AuditRepository(session).append([notice_audit(n, ok, error, now) for n, ok, error in batch])
+        for notice, ok, error in batch:
+            sent, failed = (sent + 1, failed) if ok else (sent, failed + 1)
+            if len(results) <= DIGEST_AFTER:
+                level = logging.INFO if notice.kind == "warning" else logging.WARNING
+                log.log(level, "%s%s", notice.title, "" if ok else f"（发送失败：{error}）",
+                        extra=ids(case_id=notice.case_id))
+    if len(results) > DIGEST_AFTER:
+        log.warning("本次巡检共 %d 条提醒（成功 %d，失败 %d），已合并发送", len(results), sent, failed)
     return sent, failed
 
 
-def _send(context: AppContext, notice: Notice, send: Callable[..., SendResult]) -> tuple[bool, str]:
+def _digest(group: list[Notice], now: datetime) -> Notice:
+    """One message that lists many due notices (the most urgent first)."""
+    from responder.types import NoticeKind
+
+    ordered = sorted(group, key=lambda n: (n.kind != NoticeKind.BREACH, n.due_at or now))
+    lines = [f"{n.title}" for n in ordered[:DIGEST_LINES]]
+    if len(ordered) > DIGEST_LINES:
+        lines.append(f"……另有 {len(ordered) - DIGEST_LINES} 条，请在值班台查看")
+    breaches = sum(1 for n in group if n.kind == NoticeKind.BREACH)
+    return Notice(
+        key=f"digest:{now.isoformat()}:{len(group)}",
+        kind=NoticeKind.BREACH if breaches else NoticeKind.WARNING,
+        case_id=None,
+        clock_id=None,
+        unit_id=group[0].unit_id,
+        title=f"【督办汇总】{len(group)} 条时限提醒（其中超时 {breaches} 条）",
+        body="\n".join(lines),
+        due_at=None,
+        created_for=now,
+    )
+
+
+def _urls(context: AppContext, notice: Notice) -> list[str]:
     urls = list(context.config.notify_urls)
     unit = next((u for u in context.config.file.unit if u.id == notice.unit_id), None)
     if unit is not None:
         urls += list(unit.notify_urls)
+    return urls
+
+
+def _send_one(context: AppContext, notice: Notice, urls: list[str], send: Callable[..., SendResult]) -> tuple[bool, str]:
+    result = send(notice, urls, timeout=context.config.file.settings.notify.timeout_s)
+    return result.ok, result.error
+
+
+def _send(context: AppContext, notice: Notice, send: Callable[..., SendResult]) -> tuple[bool, str]:
+    urls = _urls(context, notice)
     if not urls:
         return True, ""  # no channel configured: the notice is recorded, logged and shown on the dashboard
-    notify = context.config.file.settings.notify
-    result = send(notice, urls, timeout=notify.timeout_s)
-    return result.ok, result.error
+    return _send_one(context, notice, urls, send)
 
 
 def retry_failed_notices(context: AppContext, now: datetime) -> int:

@@ -127,7 +127,7 @@ def start_dashboard(context: AppContext, address: str, port: int) -> subprocess.
     command = [
         sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
         "--server.address", address, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal",
     ]
     log.info("启动看板 http://%s:%d", address, port)
     return subprocess.Popen(command, env=env)

@@ -37,13 +37,6 @@ def register(subparsers: Any) -> None:
     user.set_defaults(handler=lambda args: (user.print_help(), 2)[1])
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash (PHC string) that the dashboard verifies."""
-    from argon2 import PasswordHasher
-
-    return PasswordHasher().hash(password)
-
-
 def role_code(text: str) -> str:
     """Normalise 值班员/领导/管理员 or duty/leader/admin to the stored code."""
     try:
@@ -55,6 +48,7 @@ def role_code(text: str) -> str:
 def cmd_user_add(args: argparse.Namespace) -> int:
     """Create a dashboard user."""
     from responder.types import AuditEntry
+    from storage.passwords import hash_password
     from storage.repositories.audit import AuditRepository
     from storage.repositories.users import UserRepository
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import exists, select, tuple_, update
@@ -52,8 +53,7 @@ _SWEEP_SQL = (
 )
 
 
-def _view_order(view: ClockView) -> tuple[datetime, int]:
-    return (view.due_at, view.clock_id)
+_view_order = attrgetter("due_at", "clock_id")
 
 
 def _grade(value: str | None) -> Grade | None:
@@ -432,10 +432,16 @@ class CaseRepository:
         case_state, clock_state, clock_kind, grade = _CASE_STATE, _CLOCK_STATE, _CLOCK_KIND, _GRADE
         if sqlite:
             fromiso = datetime.fromisoformat
+            parsed: dict[str, datetime] = {}  # clocks of one case share their start: parse once
 
             def ts(value: Any) -> Any:
-                # "+00:00" makes fromisoformat return an aware datetime; far cheaper than .replace().
-                return fromiso(value + "+00:00") if value is not None else None
+                if value is None:
+                    return None
+                hit = parsed.get(value)
+                if hit is None:
+                    # "+00:00" makes fromisoformat return an aware datetime; far cheaper than .replace().
+                    hit = parsed[value] = fromiso(value + "+00:00")
+                return hit
         else:
 
             def ts(value: Any) -> Any:

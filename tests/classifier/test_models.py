@@ -97,3 +97,41 @@ def test_labelled_jsonl(tmp_path: Path) -> None:
     path.write_text('{"text": "x"}\n', encoding="utf-8")
     with pytest.raises(ModelError, match="第1行"):
         models.load_labelled_jsonl(path)
+
+
+SENT = [
+    ("太气人了，投诉半年没人管", "负面"), ("服务太差，非常失望", "负面"), ("又停水了，烦死了", "负面"),
+    ("物业不作为，业主很愤怒", "负面"), ("害怕极了，晚上不敢出门", "负面"), ("难过，心情很差", "负面"),
+    ("感谢社区志愿者的帮助", "非负面"), ("今天天气真好，心情愉快", "非负面"), ("点赞！办事效率很高", "非负面"),
+    ("新公园开放了，环境优美", "非负面"), ("谢谢医生护士的照顾", "非负面"), ("活动圆满成功，大家很开心", "非负面"),
+]
+
+
+def test_sentiment_model_blends_into_negativity(tmp_path: Path) -> None:
+    models.train(tmp_path, labels=SENT, use_gov_messages=False, cv_folds=0)
+    plain = Classifier(())
+    blended = Classifier((), sentiment_dir=tmp_path)
+    text = "投诉半年没人管，服务太差，非常失望"
+    assert models.negative_probability(models.load(tmp_path), models.model_tokens(blended.tokenizer, text)) > 0.5
+    a, b = plain.assess("s", "", "今天心情愉快，感谢志愿者"), blended.assess("s", "", "今天心情愉快，感谢志愿者")
+    assert 0 <= b.severity.negative <= 1
+    assert a.severity.negative == 0.0
+
+
+def test_weibo_label_mapping() -> None:
+    assert {"0", "1", "5", "6"} == models.WEIBO_NEGATIVE
+
+
+def test_fast_paths_match_sklearn_probabilities(tmp_path: Path) -> None:
+    model = models.train(tmp_path, labels=TINY, use_gov_messages=False, cv_folds=0)
+    from classifier.tokenize import Tokenizer
+
+    tk = Tokenizer()
+    long_text = "。".join(t for t, _ in TINY) * 3  # long enough for the numpy path
+    for text in ("公交站台太远", "拖欠工资", "完全无关的词语", long_text):
+        tokens = models.model_tokens(tk, text)
+        expected = model.classifier.predict_proba(model.vectorizer.transform([tokens]))[0]
+        label, prob = model.predict_tokens(tokens)
+        assert label == model.labels[int(expected.argmax())]
+        assert abs(prob - float(expected.max())) < 1e-4
+        assert max(abs(a - b) for a, b in zip(model.scores(tokens), expected, strict=True)) < 1e-4
