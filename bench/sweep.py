@@ -25,13 +25,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from responder.types import CaseState, ClockKind, ClockState, LimitUnit, StartBasis, Trigger  # noqa: E402
-from service import jobs  # noqa: E402
-from service.context import AppContext  # noqa: E402
-from service.settings import load_config  # noqa: E402
-from service.sync import sync_config  # noqa: E402
-from storage.db import upgrade  # noqa: E402
-from storage.models import CaseRow, ClockRow, EventRow, tbl  # noqa: E402
+from responder.types import CaseState, ClockKind, ClockState, LimitUnit, StartBasis, Trigger
+from service import jobs
+from service.context import AppContext
+from service.settings import load_config
+from service.sync import sync_config
+from storage.db import upgrade
+from storage.models import CaseRow, ClockRow, EventRow, tbl
 
 UNITS = ["u0", "u1", "u2", "u3", "u4"]
 

@@ -21,12 +21,18 @@ from service.context import AppContext
 from service.logs import ids
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from classifier.assess import Classifier
+    from classifier.types import Assessment
     from responder.notify import SendResult
+    from responder.types import Plan
+    from storage.records import StoredItem
 
 log = logging.getLogger("yuqing.jobs")
 STORE_CHUNK = 500
 CLAIM_BATCH = 500
+WRITE_BATCH = 100  # classified items written per transaction
 DIGEST_AFTER = 20  # more notices than this for one recipient set in one sweep go out as a digest
 DIGEST_LINES = 30
 
@@ -170,10 +176,15 @@ def classify_pending(
     limit: int = 500,
     clock: Callable[[], datetime] = utcnow,
 ) -> ClassifyReport:
-    """Classify up to `limit` queued items, one transaction per item, opening or raising cases."""
+    """Classify up to `limit` queued items, opening or raising cases.
+
+    Assessing is pure; the writes for up to WRITE_BATCH items share one transaction (a crash rolls the
+    batch back and the items stay queued). If opening a case fails for one item (e.g. a working-day
+    clock in a year the holiday calendar does not cover), the batch is redone item by item so only
+    that item is marked with its error: loud, not lost.
+    """
     from responder.errors import ResponderError
-    from service.casework import apply_assessment, plan_lookup
-    from storage.repositories.assessments import AssessmentRepository
+    from service.casework import plan_lookup
     from storage.repositories.items import ItemRepository
 
     report = ClassifyReport()
@@ -181,42 +192,66 @@ def classify_pending(
     plan_for = plan_lookup(context.plans, {u.id: u.plan for u in context.config.units()}, settings.default_plan)
     with context.session() as session:
         queue = ItemRepository(session).unclassified(limit)
+    assessed: list[tuple[StoredItem, Assessment]] = []
+    moment = now or clock()
     for item in queue:
-        moment = now or clock()
         try:
-            assessment = classifier.assess(str(item.id), item.title, item.text, item.published_at, item.url)
+            assessed.append((item, classifier.assess(str(item.id), item.title, item.text, item.published_at, item.url)))
         except Exception as exc:
             log.exception("研判失败", extra=ids(item_id=item.id))
             with context.session() as session:
                 ItemRepository(session).mark_classified(item.id, moment, error=f"{type(exc).__name__}: {exc}")
             report.failed += 1
-            continue
+    for start in range(0, len(assessed), WRITE_BATCH):
+        batch = assessed[start : start + WRITE_BATCH]
+        moment = now or clock()
         try:
             with context.session() as session:
-                items = ItemRepository(session)
-                AssessmentRepository(session).save(item.id, assessment, moment)
-                if item.event_id is not None:
-                    event = items.get_event(item.event_id)
-                    grade = assessment.severity.grade
-                    if grade is not None and (event.grade is None or grade.level < _level(event.grade)):
-                        items.set_event_assessment(event.id, grade=grade.value, category=assessment.category.value)
-                    elif event.category is None:
-                        items.set_event_assessment(event.id, grade=event.grade, category=assessment.category.value)
-                    changed = apply_assessment(session, event, assessment, plan_for, moment, item_id=item.id)
-                    report.cases_changed += len(changed)
-                    report.case_ids += [c.id for c in changed if c.id is not None]
-                items.mark_classified(item.id, moment)
-        except ResponderError as exc:
-            # e.g. a working-day clock in a year the holiday calendar does not cover: loud, not lost
-            log.error("开单失败: %s", exc, extra=ids(item_id=item.id))
-            with context.session() as session:
-                ItemRepository(session).mark_classified(item.id, moment, error=str(exc))
-            report.failed += 1
-            continue
-        report.items += 1
+                for item, assessment in batch:
+                    _write_assessment(session, item, assessment, plan_for, moment, report)
+            report.items += len(batch)
+        except ResponderError:
+            for item, assessment in batch:
+                try:
+                    with context.session() as session:
+                        _write_assessment(session, item, assessment, plan_for, moment, report)
+                    report.items += 1
+                except ResponderError as exc:
+                    log.error("开单失败: %s", exc, extra=ids(item_id=item.id))
+                    with context.session() as session:
+                        ItemRepository(session).mark_classified(item.id, moment, error=str(exc))
+                    report.failed += 1
     with context.session() as session:
         report.remaining = ItemRepository(session).count_unclassified()
     return report
+
+
+def _write_assessment(
+    session: Session,
+    item: StoredItem,
+    assessment: Assessment,
+    plan_for: Callable[[str], Plan],
+    moment: datetime,
+    report: ClassifyReport,
+) -> None:
+    """Store an assessment, update the event's grade, open or raise cases, take the item off the queue."""
+    from service.casework import apply_assessment
+    from storage.repositories.assessments import AssessmentRepository
+    from storage.repositories.items import ItemRepository
+
+    items = ItemRepository(session)
+    AssessmentRepository(session).save(item.id, assessment, moment)
+    if item.event_id is not None:
+        event = items.get_event(item.event_id)
+        grade = assessment.severity.grade
+        if grade is not None and (event.grade is None or grade.level < _level(event.grade)):
+            items.set_event_assessment(event.id, grade=grade.value, category=assessment.category.value)
+        elif event.category is None:
+            items.set_event_assessment(event.id, grade=event.grade, category=assessment.category.value)
+        changed = apply_assessment(session, event, assessment, plan_for, moment, item_id=item.id)
+        report.cases_changed += len(changed)
+        report.case_ids += [c.id for c in changed if c.id is not None]
+    items.mark_classified(item.id, moment)
 
 
 def _level(value: str) -> int:

@@ -162,11 +162,10 @@ def test_user_add_and_list(config_file: Path, capsys: pytest.CaptureFixture[str]
     assert code == 1 and "未知角色" in err
     code, out, _ = run(capsys, *cfg, "user", "list")
     assert "zhangsan\t值班员" in out
-    from storage.passwords import verify_password
-    from storage.repositories.users import UserRepository
-
     from service.context import AppContext
     from service.settings import load_config
+    from storage.passwords import verify_password
+    from storage.repositories.users import UserRepository
 
     with AppContext(load_config(config_file)).session() as session:
         user = UserRepository(session).get_by_username("zhangsan")
