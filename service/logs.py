@@ -41,7 +41,7 @@ def setup_logging(log_file: Path | None, *, level: int = logging.INFO, stdout: b
         handler.addFilter(_IdDefaults())
         root.addHandler(handler)
     # Libraries that chatter at INFO on every poll.
-    for noisy in ("httpx", "httpcore", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
