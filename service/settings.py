@@ -132,6 +132,7 @@ class UnitConfig(_Strict):
     )
     duties: tuple[str, ...] = Field(default=(), description="职责关键词")
     subordinates: tuple[str, ...] = Field(default=(), description="下属机构")
+    places: tuple[str, ...] = Field(default=(), description="辖区内的乡镇、街道、村社区等地名（不在区划库中的也可按名称匹配）")
     leaders: tuple[str, ...] = Field(default=(), description="领导职务称谓")
     exclude: tuple[str, ...] = Field(default=(), description="排除词（外地同名机构等）")
     plan: str | None = Field(default=None, description="采用的预案编号；空 = settings.default_plan")
@@ -261,6 +262,7 @@ class Config:
                 kind=UnitKind(u.kind or infer_unit_kind(u.name)),
                 duties=u.duties,
                 subordinates=u.subordinates,
+                places=u.places,
                 leaders=u.leaders,
                 exclude=u.exclude,
                 plan=u.plan or default_plan,

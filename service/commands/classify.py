@@ -12,6 +12,9 @@ from typing import Any, TextIO
 
 from service.cli import CommandError, config_from_args
 
+# The first-level domains of the duty router (the labels of gov_messages_tipdm2020).
+DUTY_DOMAINS = frozenset({"劳动和社会保障", "城乡建设", "教育文体", "卫生计生", "交通运输", "商贸旅游", "环境保护"})
+
 
 def register(subparsers: Any) -> None:
     """Add this module's subcommands."""
@@ -101,7 +104,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _staff_labels(config: Any) -> list[tuple[str, str]]:
-    """Staff corrections whose value names a duty domain, as (item text, label) pairs; none if no database."""
+    """Staff corrections whose value names one of the router's duty domains, as (text, label) pairs.
+
+    Labels of other kinds (a grade, an event category such as 交通事故, a unit id) would teach the duty
+    router the wrong classes, so only values that are duty domains of the training data are used.
+    """
     from service.context import AppContext
     from storage.errors import StorageError
 
@@ -117,7 +124,7 @@ def _staff_labels(config: Any) -> list[tuple[str, str]]:
     with context.session() as session:
         items = ItemRepository(session)
         for label in LabelRepository(session).list("category"):
-            if label.item_id is not None:
+            if label.item_id is not None and label.value in DUTY_DOMAINS:
                 item = items.get(label.item_id)
                 pairs.append((f"{item.title}\n{item.text}", label.value))
     return pairs

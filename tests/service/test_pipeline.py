@@ -184,3 +184,52 @@ def test_update_raises_grade_and_keeps_old_clocks(tmp_path: Path, db_url: str, h
     old = [c for (t, _k), c in states.items() if t is Trigger.GENERAL]
     assert old and all(c.state is ClockState.SUPERSEDED for c in old)
     assert "case_regraded" in actions
+
+
+def test_recrawling_ten_times_adds_nothing(tmp_path: Path, db_url: str, hook: WebhookServer) -> None:
+    from storage.records import ConditionalState
+    from storage.repositories.sources import SourceRepository
+
+    feed = ReplayFeed([ACCIDENT, REPRINT, NEUTRAL, COMPLAINT])
+    server = ReplayServer(feed).start()
+    try:
+        context = make_context(tmp_path, db_url, server.feed_url, hook.port)
+        assert jobs.poll_source(context, "news").items_new == 4
+        with context.session() as session:
+            items, events = ItemRepository(session).count(), ItemRepository(session).count_events()
+        for _ in range(10):
+            with context.session() as session:  # forget the ETag: the whole feed is fetched and parsed again
+                SourceRepository(session).set_conditional_state("news", ConditionalState())
+            report = jobs.poll_source(context, "news")
+            assert report.ok and not report.not_modified
+            assert report.items_new == 0 and report.items_seen == 4
+    finally:
+        server.stop()
+    with context.session() as session:
+        assert ItemRepository(session).count() == items
+        assert ItemRepository(session).count_events() == events
+
+
+def test_failing_source_backs_off_and_alerts_once(tmp_path: Path, db_url: str, hook: WebhookServer) -> None:
+    import socket
+
+    from storage.repositories.sources import SourceRepository
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/feed.xml"
+    context = make_context(tmp_path, db_url, dead, hook.port)
+    delays = []
+    for _ in range(7):
+        now = datetime.now(UTC)
+        report = jobs.poll_source(context, "news", now)
+        assert not report.ok and report.error and "127.0.0.1" in report.error
+        with context.session() as session:
+            health = SourceRepository(session).get_health("news")
+        delays.append(round((health.next_poll_at - now).total_seconds()) if health.next_poll_at else 0)
+    assert delays == sorted(delays) and delays[-1] > delays[0]  # backs off
+    assert health.consecutive_failures == 7 and health.health.value in ("failing", "dead")
+    assert hook.inbox.event.wait(5)
+    alerts = [m["json"] for m in hook.inbox.messages if "信息源告警" in (m["json"] or {}).get("title", "")]
+    assert len(alerts) == 1  # raised once per failure streak, not at every poll
+    assert "news" in alerts[0]["title"]
