@@ -314,7 +314,11 @@ class NoticeRow(Base):
     """An escalation message; the unique key makes every notice go out at most once."""
 
     __tablename__ = "notices"
-    __table_args__ = (Index("ix_notices_status", "status"), Index("ix_notices_case_id", "case_id"))
+    __table_args__ = (
+        Index("ix_notices_status", "status"),
+        Index("ix_notices_case_id", "case_id"),
+        Index("ix_notices_clock_created", "clock_id", "created_for"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(400), unique=True)

@@ -48,7 +48,8 @@ def _sql_list(values: Iterable[str]) -> str:
 
 _SWEEP_SQL = (
     "SELECT k.case_id, k.id, c.unit_id, c.title, c.state, c.grade, k.kind, k.state, k.started_at, k.due_at, "
-    "c.acknowledged_at FROM clocks AS k JOIN cases AS c ON c.id = k.case_id "
+    "c.acknowledged_at, (SELECT MAX(n.created_for) FROM notices AS n WHERE n.clock_id = k.id) "
+    "FROM clocks AS k JOIN cases AS c ON c.id = k.case_id "
     f"WHERE k.state IN ({_sql_list(UNMET_CLOCK_STATES)}) AND c.state NOT IN ({_sql_list(CLOSED_STATES)})"
 )
 
@@ -460,6 +461,7 @@ class CaseRepository:
                 started_at=ts(row[8]),
                 due_at=ts(row[9]),
                 acknowledged_at=ts(row[10]),
+                last_notice_for=ts(row[11]),
             )
             for row in rows
         ]
