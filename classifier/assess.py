@@ -126,29 +126,41 @@ class Classifier:
         scan = scanner.scan(t, b, full)
         hits = scan.hits
         places = resolve_mentions(scan.mentions, gaz)
-        route: tuple[str, float] | None = None
-        tokens: list[str] = []
-        if (self._model is not None or self._sentiment is not None) and self._tokenizer is not None and full:
-            # Raw tokens suffice: the filter in model_tokens only drops tokens the vocabulary lacks.
-            tokens = self._tokenizer.cut(full)
-        if self._model is not None and tokens:
-            route = self._model.predict_tokens(tokens)
+        cut: list[list[str]] = []
+
+        def tokens() -> list[str]:
+            # Cut once, and only when a model needs tokens: most items never reach the duty router
+            # (it matters only for department units with a place inside their jurisdiction).
+            if not cut:
+                tokenizer = self._tokenizer
+                # Raw tokens suffice: the filter in model_tokens only drops tokens the vocabulary lacks.
+                cut.append(tokenizer.cut(full) if tokenizer is not None and full else [])
+            return cut[0]
+
+        routed: list[tuple[str, float] | None] = []
+
+        def route() -> tuple[str, float] | None:
+            if not routed:
+                model = self._model
+                words = tokens() if model is not None else []
+                routed.append(model.predict_tokens(words) if model is not None and words else None)
+            return routed[0]
         category, cat_reason = categorize(lex, hits)
         figures = extract_figures(full)
         result = grade(
             category, figures, area=area_class(full, gaz), mentions_quake="地震" in full, tables=tables, text=full
         )
         neg = negativity(lex, hits)
-        if self._sentiment is not None and tokens:
-            p_neg = negative_probability(self._sentiment, tokens)
+        if self._sentiment is not None and tokens():
+            p_neg = negative_probability(self._sentiment, tokens())
             neg = round((1 - self._sentiment_weight) * neg + self._sentiment_weight * p_neg, 3)
         respond, respond_reason = needs_response(lex, hits, category, neg, result.grade, figures)
         units = unit_relevance(index, lex, gaz, t, b, places, category, route, scan.found)
         extra: dict[str, str] = {"category_reason": cat_reason, "needs_response_reason": respond_reason}
         if result.table:
             extra["grading_table"] = result.table
-        if route is not None:
-            extra["route"] = f"{route[0]} {route[1]:.2f}"
+        if routed and routed[0] is not None:
+            extra["route"] = f"{routed[0][0]} {routed[0][1]:.2f}"
         regions = sorted({p.region for p in places.places if p.region})
         if regions:
             extra["region"] = "、".join(regions)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from classifier._ac import Matcher
@@ -119,10 +119,14 @@ def unit_relevance(
     body: str,
     places: PlaceResult,
     category: Category,
-    route: tuple[str, float] | None,
+    route: tuple[str, float] | Callable[[], tuple[str, float] | None] | None,
     found: list[Found] | None = None,
 ) -> list[UnitRelevance]:
-    """Relevance of every unit scoring at least the threshold, best first, each with its reasons."""
+    """Relevance of every unit scoring at least the threshold, best first, each with its reasons.
+
+    `route` is the duty router's verdict, or a function computing it on first need (it is needed only
+    for department units with a place inside their jurisdiction, so most items never pay for it).
+    """
     w = lex.relevance
     if found is None:
         found = _scan(index, title, body)
@@ -197,6 +201,8 @@ def unit_relevance(
                 if category.value in u.duties:
                     duty_hits.insert(0, f"职责 {category.value}（类别）")
                 model_hit = ""
+                if callable(route):
+                    route = route()
                 if route is not None:
                     label_, prob = route
                     duty_vocab = {x for ws in index.duty_words.get(u.id, {}).values() for x in ws}
