@@ -21,13 +21,17 @@ from service.context import AppContext
 from service.logs import ids
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.orm import Session
 
     from classifier.assess import Classifier
     from classifier.types import Assessment
+    from crawlers.types import FetchedItem
     from responder.notify import SendResult
     from responder.types import Plan
-    from storage.records import StoredItem
+    from storage.records import AddResult, StoredItem
+    from storage.repositories.items import ItemRepository
 
 log = logging.getLogger("yuqing.jobs")
 STORE_CHUNK = 500
@@ -80,11 +84,16 @@ def store_outcome(context: AppContext, outcome: FetchOutcome, now: datetime) -> 
     for start in range(0, len(outcome.items), STORE_CHUNK):
         with context.session() as session:
             chunk = outcome.items[start : start + STORE_CHUNK]
-            for result in ItemRepository(session).add_many(chunk, now=now, near_distance=distance, bands=BANDS):
+            repo = ItemRepository(session)
+            results = repo.add_many(chunk, now=now, near_distance=distance, bands=BANDS)
+            revised = _store_revisions(repo, chunk, results, now, distance)
+            for result in results:
                 if result.status == "new":
                     new += 1
                 else:
                     seen += 1
+            new += revised
+            seen -= revised
     with context.session() as session:
         policy = HealthPolicy(
             failing_after=max(1, crawl.alert_after_failures // 2),
@@ -101,6 +110,38 @@ def store_outcome(context: AppContext, outcome: FetchOutcome, now: datetime) -> 
     elif new:
         log.info("新条目 %d 条（已见 %d）", new, seen, extra=ids(source_id=outcome.source_id))
     return PollReport(outcome.source_id, outcome.ok, outcome.not_modified, new, seen, outcome.error, outcome.flags)
+
+
+def _store_revisions(
+    repo: ItemRepository, items: Sequence[FetchedItem], results: Sequence[AddResult], now: datetime, distance: int
+) -> int:
+    """Store articles that changed at the same URL (e.g. updated casualty figures) as revisions.
+
+    A revision gets the canonical URL plus "#rev-<hash>", the flag "revision", and joins the event of
+    the article it revises, so the new figures are classified and can raise the grade. Returns how
+    many revisions were stored.
+    """
+    from dataclasses import replace
+
+    from crawlers.dedup import BANDS
+
+    stored = 0
+    for item, result in zip(items, results, strict=True):
+        if result.status != "duplicate" or result.event_id is None:
+            continue
+        existing = repo.get(result.item_id)
+        if existing.content_hash == item.content_hash or existing.canonical_url != item.canonical_url:
+            continue  # the same text again, or the same text under another URL
+        if repo.find(content_hash=item.content_hash) is not None:
+            continue  # this version is stored already
+        revision = replace(item, canonical_url=f"{item.canonical_url}#rev-{item.content_hash[:12]}",
+                           flags=(*item.flags, "revision"))
+        [added] = repo.add_many([revision], now=now, near_distance=distance, bands=BANDS)
+        if added.status == "new":
+            repo.move_to_event(added.item_id, result.event_id)
+            stored += 1
+            log.info("同一网址的文章已更新，作为修订版本入库", extra=ids(source_id=item.source_id, item_id=added.item_id))
+    return stored
 
 
 def poll_source(context: AppContext, source_id: str, now: datetime | None = None) -> PollReport:

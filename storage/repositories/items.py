@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crawlers.types import Engagement, FetchedItem
@@ -364,6 +364,31 @@ class ItemRepository:
             ):
                 found[("h", row.content_hash)] = (row.id, row.event_id)
         return found
+
+    def move_to_event(self, item_id: int, event_id: int) -> None:
+        """Put an item into another event (a revised article joins its original's event).
+
+        The event it leaves is deleted if that leaves it empty (it was created for this item and has
+        no case yet: classification runs after storing), otherwise its counters are recomputed.
+        """
+        row = self.session.get(ItemRow, item_id)
+        if row is None:
+            raise NotFound(f"item {item_id} not found")
+        old = row.event_id
+        if old == event_id:
+            return
+        row.event_id = event_id
+        self.session.flush()
+        touched = {event_id}
+        if old is not None:
+            remaining = self.session.execute(
+                select(func.count(ItemRow.id)).where(ItemRow.event_id == old)
+            ).scalar_one()
+            if remaining:
+                touched.add(old)
+            else:
+                self.session.execute(delete(EventRow).where(EventRow.id == old))
+        self._refresh_events(touched)
 
     def mark_classified(self, item_id: int, now: datetime, error: str | None = None) -> None:
         """Take an item off the unclassified queue (with the error, if classification failed)."""

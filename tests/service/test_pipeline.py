@@ -233,3 +233,33 @@ def test_failing_source_backs_off_and_alerts_once(tmp_path: Path, db_url: str, h
     alerts = [m["json"] for m in hook.inbox.messages if "信息源告警" in (m["json"] or {}).get("title", "")]
     assert len(alerts) == 1  # raised once per failure streak, not at every poll
     assert "news" in alerts[0]["title"]
+
+
+def test_article_updated_at_the_same_url_raises_the_case(tmp_path: Path, db_url: str, hook: WebhookServer) -> None:
+    """A report updated in place (same link, deaths 2 → 12) is stored as a revision of the same event."""
+    story = "今天凌晨，示例市示例区长安路一辆货车侧翻压中面包车，事故造成{n}人死亡，事故原因正在调查中。"
+    feed = ReplayFeed([ReplayItem("u-1", "示例区长安路一货车侧翻 致2人死亡", story.format(n=2), 0, lag_s=60)])
+    server = ReplayServer(feed).start()
+    try:
+        context = make_context(tmp_path, db_url, server.feed_url, hook.port)
+        classifier = jobs.build_classifier(context)
+        jobs.poll_source(context, "news")
+        jobs.classify_pending(context, classifier, datetime.now(UTC))
+        with context.session() as session:
+            [before] = CaseRepository(session).list(unit_ids=["shili-gov"])
+        assert before.trigger is Trigger.GENERAL
+        feed.add_now(ReplayItem("u-1", "示例区长安路货车侧翻事故死亡人数升至12人", story.format(n=12), 0))
+        report = jobs.poll_source(context, "news")
+        assert report.items_new == 1
+        again = jobs.poll_source(context, "news")  # the same revision again is nothing new
+        assert again.items_new == 0
+        jobs.classify_pending(context, classifier, datetime.now(UTC))
+    finally:
+        server.stop()
+    with context.session() as session:
+        items = ItemRepository(session)
+        assert items.count() == 2 and items.count_events() == 1
+        [after] = CaseRepository(session).list(unit_ids=["shili-gov"])
+        revision = [i for i in items.for_event(before.event_id) if "revision" in i.flags]
+    assert after.id == before.id and after.trigger is Trigger.MAJOR
+    assert len(revision) == 1 and revision[0].canonical_url.endswith(f"#rev-{revision[0].content_hash[:12]}")
