@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from responder.errors import CalendarNotCovered, InvalidInput
@@ -19,13 +21,27 @@ class WorkCalendar(Protocol):
 
 
 class ChineseWorkCalendar:
-    """The statutory calendar of the `chinese_calendar` package (weekends, holidays, 调休 make-up days)."""
+    """The statutory calendar of the `chinese_calendar` package (weekends, holidays, 调休 make-up days).
 
-    def __init__(self) -> None:
+    Years the package does not cover yet can be supplied as data, from the State Council's annual
+    notice (国务院办公厅关于XXXX年部分节假日安排的通知), in TOML files::
+
+        [year.2027]
+        citation = "国办发明电〔2026〕X号 国务院办公厅关于2027年部分节假日安排的通知"
+        holidays = [2027-01-01, 2027-02-06, ...]   # statutory days off (incl. moved weekdays)
+        workdays = [2027-02-14, ...]                 # make-up working days on weekends (调休)
+
+    The package wins for the years it covers; a year in neither raises CalendarNotCovered.
+    """
+
+    def __init__(self, supplements: Sequence[Path] = ()) -> None:
         self._cache: dict[date, bool] = {}
+        self._extra: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
+        for path in supplements:
+            self._extra.update(load_holiday_file(path))
 
     def is_workday(self, day: date) -> bool:
-        """True on a working day; CalendarNotCovered for a year the package has no data for."""
+        """True on a working day; CalendarNotCovered for a year neither the package nor a file covers."""
         cached = self._cache.get(day)
         if cached is not None:
             return cached
@@ -35,11 +51,51 @@ class ChineseWorkCalendar:
         try:
             result = bool(chinese_calendar.is_workday(day))
         except NotImplementedError as exc:
-            raise CalendarNotCovered(
-                f"工作日日历未覆盖 {day.year} 年（chinese_calendar 无该年数据，拒绝猜测；请升级 chinesecalendar）: {exc}"
-            ) from exc
+            extra = self._extra.get(day.year)
+            if extra is None:
+                raise CalendarNotCovered(
+                    f"工作日日历未覆盖 {day.year} 年（chinese_calendar 无该年数据，拒绝猜测；请升级 chinesecalendar，"
+                    f"或按国务院办公厅当年节假日安排通知在 settings.holiday_files 中补充）: {exc}"
+                ) from exc
+            holidays, workdays = extra
+            result = day in workdays or (day.weekday() < 5 and day not in holidays)
         self._cache[day] = result
         return result
+
+
+def load_holiday_file(path: Path) -> dict[int, tuple[frozenset[date], frozenset[date]]]:
+    """Read a holiday supplement file; errors name the file and the key."""
+    import tomllib
+
+    name = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(f"{name}: 无法读取节假日文件: {exc}") from None
+    years = data.get("year")
+    if not isinstance(years, dict) or not years:
+        raise InvalidInput(f"{name}: year: 缺少 [year.YYYY] 表")
+    out: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
+    for key, table in years.items():
+        where = f"{name}: year.{key}"
+        if not str(key).isdigit() or not isinstance(table, dict):
+            raise InvalidInput(f"{where}: 应为四位年份的表")
+        year = int(key)
+        if not str(table.get("citation", "")).strip():
+            raise InvalidInput(f"{where}.citation: 必须注明出处（国务院办公厅节假日安排通知）")
+        sets = []
+        for field in ("holidays", "workdays"):
+            values = table.get(field, [])
+            if not isinstance(values, list) or not all(isinstance(v, date) and not isinstance(v, datetime) for v in values):
+                raise InvalidInput(f"{where}.{field}: 应为日期列表，如 [2027-01-01]")
+            wrong = [v for v in values if v.year != year]
+            if wrong:
+                raise InvalidInput(f"{where}.{field}: {wrong[0]} 不在 {year} 年")
+            sets.append(frozenset(values))
+        if sets[0] & sets[1]:
+            raise InvalidInput(f"{where}: {sorted(sets[0] & sets[1])[0]} 同时列为假日和调休工作日")
+        out[year] = (sets[0], sets[1])
+    return out
 
 
 _default_calendar: ChineseWorkCalendar | None = None
@@ -50,6 +106,13 @@ def default_calendar() -> ChineseWorkCalendar:
     global _default_calendar
     if _default_calendar is None:
         _default_calendar = ChineseWorkCalendar()
+    return _default_calendar
+
+
+def configure_default_calendar(supplements: Sequence[Path]) -> ChineseWorkCalendar:
+    """Replace the shared calendar with one that also knows the given holiday files (service start-up)."""
+    global _default_calendar
+    _default_calendar = ChineseWorkCalendar(supplements)
     return _default_calendar
 
 

@@ -56,7 +56,11 @@ class AppContext:
     @cached_property
     def plans(self) -> dict[str, Plan]:
         """Bundled plans plus the config's plan files, validated; unit plan references checked."""
+        from responder.deadlines import configure_default_calendar
         from responder.plans import default_plan_paths, load_plans
+
+        # Working-day clocks use the statutory calendar plus any holiday files the config names.
+        configure_default_calendar(self.config.holiday_paths)
 
         paths: list[Path] = [*default_plan_paths(), *self.config.plan_paths]
         plans = load_plans(paths)

@@ -103,6 +103,10 @@ class Settings(_Strict):
     timezone: str = Field(default="Asia/Shanghai", description="显示时区（存储一律 UTC）")
     default_plan: str = Field(default="unit_default", description="单位未指定预案时使用的预案")
     plan_files: tuple[str, ...] = Field(default=(), description="额外的预案文件（TOML），相对配置文件")
+    holiday_files: tuple[str, ...] = Field(
+        default=(),
+        description="节假日补充文件（TOML，按国务院办公厅当年节假日安排通知填写），用于 chinesecalendar 尚未收录的年份",
+    )
     model_dir: str | None = Field(default=None, description="训练模型目录；空 = var_dir/models")
     log_file: str | None = Field(default=None, description="日志文件；空 = var_dir/log/yuqing.log")
     escalation: EscalationSettings = Field(default_factory=EscalationSettings, description="预警")
@@ -243,6 +247,11 @@ class Config:
     def plan_paths(self) -> tuple[Path, ...]:
         """Extra plan files named in the config, resolved."""
         return tuple((self.base_dir / p).resolve() for p in self.file.settings.plan_files)
+
+    @property
+    def holiday_paths(self) -> tuple[Path, ...]:
+        """Holiday supplement files named in the config, resolved."""
+        return tuple((self.base_dir / p).resolve() for p in self.file.settings.holiday_files)
 
     @property
     def notify_urls(self) -> tuple[str, ...]:

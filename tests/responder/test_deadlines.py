@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -125,3 +126,26 @@ def test_property_working_day_deadline(start: datetime, days: int) -> None:
     local = due.astimezone(SHANGHAI)
     assert (local.hour, local.minute, local.second) == (0, 0, 0)
     assert due == due_at(start, days, LimitUnit.WORKING_DAYS, ChineseWorkCalendar())
+
+
+def test_holiday_file_supplies_a_year_the_package_lacks(tmp_path: Path) -> None:
+    """A year the package does not cover is computed from a holiday file, never guessed."""
+    start = datetime(2099, 1, 1, 2, 0, tzinfo=UTC)  # Thursday 2099-01-01, 10:00 in Shanghai
+    with pytest.raises(CalendarNotCovered, match="2099"):
+        due_at(start, 3, LimitUnit.WORKING_DAYS, ChineseWorkCalendar())
+    path = tmp_path / "holidays.toml"
+    path.write_text(
+        '[year.2099]\ncitation = "测试用：2099年节假日安排"\nholidays = [2099-01-02, 2099-01-05]\n'
+        "workdays = [2099-01-03]\n",
+        encoding="utf-8",
+    )
+    calendar = ChineseWorkCalendar([path])
+    # Fri 01-02 off, Sat 01-03 make-up workday (1), Sun off, Mon 01-05 off, Tue 01-06 (2), Wed 01-07 (3).
+    due = due_at(start, 3, LimitUnit.WORKING_DAYS, calendar)
+    assert due.astimezone(SHANGHAI) == datetime(2099, 1, 8, 0, 0, tzinfo=SHANGHAI)
+    path.write_text('[year.2099]\nholidays = [2099-01-02]\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"holidays\.toml: year\.2099\.citation"):
+        ChineseWorkCalendar([path])
+    path.write_text('[year.2099]\ncitation = "x"\nholidays = [2098-12-31]\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="不在 2099 年"):
+        ChineseWorkCalendar([path])
