@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from crawlers.types import FetchedItem
     from responder.notify import SendResult
     from responder.types import Plan
-    from storage.records import AddResult, StoredItem
+    from storage.records import AddResult, EventRecord, StoredItem
     from storage.repositories.items import ItemRepository
 
 log = logging.getLogger("yuqing.jobs")
@@ -248,14 +248,20 @@ def classify_pending(
         moment = now or clock()
         try:
             with context.session() as session:
+                repo = ItemRepository(session)
+                events = repo.get_events(i.event_id for i, _a in batch if i.event_id is not None)
                 for item, assessment in batch:
-                    _write_assessment(session, item, assessment, plan_for, moment, report)
+                    _write_assessment(session, item, assessment, plan_for, moment, report, events)
+                repo.mark_classified_many([i.id for i, _a in batch], moment)
             report.items += len(batch)
         except ResponderError:
             for item, assessment in batch:
                 try:
                     with context.session() as session:
-                        _write_assessment(session, item, assessment, plan_for, moment, report)
+                        repo = ItemRepository(session)
+                        events = repo.get_events([item.event_id] if item.event_id is not None else [])
+                        _write_assessment(session, item, assessment, plan_for, moment, report, events)
+                        repo.mark_classified(item.id, moment)
                     report.items += 1
                 except ResponderError as exc:
                     log.error("开单失败: %s", exc, extra=ids(item_id=item.id))
@@ -274,25 +280,32 @@ def _write_assessment(
     plan_for: Callable[[str], Plan],
     moment: datetime,
     report: ClassifyReport,
+    events: dict[int, EventRecord],
 ) -> None:
-    """Store an assessment, update the event's grade, open or raise cases, take the item off the queue."""
+    """Store an assessment, keep the event's grade and category current, open or raise cases.
+
+    `events` holds the batch's events and is kept up to date, so several items of one event in one
+    batch see each other's grade. The caller takes the items off the queue.
+    """
+    from dataclasses import replace
+
     from service.casework import apply_assessment
     from storage.repositories.assessments import AssessmentRepository
     from storage.repositories.items import ItemRepository
 
-    items = ItemRepository(session)
     AssessmentRepository(session).save(item.id, assessment, moment)
-    if item.event_id is not None:
-        event = items.get_event(item.event_id)
-        grade = assessment.severity.grade
-        if grade is not None and (event.grade is None or grade.level < _level(event.grade)):
-            items.set_event_assessment(event.id, grade=grade.value, category=assessment.category.value)
-        elif event.category is None:
-            items.set_event_assessment(event.id, grade=event.grade, category=assessment.category.value)
-        changed = apply_assessment(session, event, assessment, plan_for, moment, item_id=item.id)
-        report.cases_changed += len(changed)
-        report.case_ids += [c.id for c in changed if c.id is not None]
-    items.mark_classified(item.id, moment)
+    if item.event_id is None or item.event_id not in events:
+        return
+    event = events[item.event_id]
+    grade = assessment.severity.grade
+    new_grade = grade.value if grade is not None and (event.grade is None or grade.level < _level(event.grade)) else event.grade
+    new_category = assessment.category.value if new_grade != event.grade or event.category is None else event.category
+    if (new_grade, new_category) != (event.grade, event.category):
+        ItemRepository(session).set_event_assessment(event.id, grade=new_grade, category=new_category)
+        event = events[event.id] = replace(event, grade=new_grade, category=new_category)
+    changed = apply_assessment(session, event, assessment, plan_for, moment, item_id=item.id)
+    report.cases_changed += len(changed)
+    report.case_ids += [c.id for c in changed if c.id is not None]
 
 
 def _level(value: str) -> int:
