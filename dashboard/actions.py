@@ -13,13 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classifier.types import Grade
-from dashboard.auth import Permission, Role, SignedInUser, check_permission, hash_password
+from dashboard.auth import Permission, Role, SignedInUser, check_permission
 from dashboard.errors import AccessDenied, ActionError
 from responder import cases as transitions
 from responder.errors import ResponderError
 from responder.types import AuditEntry, Case, Channel, Plan, Response, ResponseMethod, Trigger
 from storage.errors import NotFound, StorageError
 from storage.models import EventRow, ItemRow, UnitRow
+from storage.passwords import hash_password
 from storage.records import LabelKind, LabelRecord
 from storage.repositories.audit import AuditRepository
 from storage.repositories.cases import CaseRepository

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NoReturn
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
 from dashboard.errors import AccessDenied
+from storage.passwords import hash_password, verify_password
 
 SESSION_USER_KEY = "yuqing_user"
 
@@ -72,42 +70,6 @@ class SignedInUser:
     def label(self) -> str:
         """Name and role as shown in the sidebar and written to the audit log."""
         return f"{self.display_name or self.username}（{self.role.value}）"
-
-
-_hasher: PasswordHasher | None = None
-
-
-def _password_hasher() -> PasswordHasher:
-    # Built on first use so importing this module costs nothing.
-    global _hasher
-    if _hasher is None:
-        _hasher = PasswordHasher()
-    return _hasher
-
-
-def hash_password(password: str) -> str:
-    """Hash a password with argon2id (the encoded hash carries its own salt and parameters)."""
-    if not password:
-        raise ValueError("密码不能为空 / empty password")
-    return _password_hasher().hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    """True when the password matches the stored argon2 hash; a malformed hash never matches."""
-    if not password_hash or not password:
-        return False
-    try:
-        return _password_hasher().verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-def needs_rehash(password_hash: str) -> bool:
-    """True when the hash was made with weaker parameters than the current ones."""
-    try:
-        return _password_hasher().check_needs_rehash(password_hash)
-    except InvalidHashError:
-        return True
 
 
 def check_permission(user: SignedInUser | None, permission: Permission) -> SignedInUser:

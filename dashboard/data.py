@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,21 +22,11 @@ from responder.types import (
     AuditEntry,
     Case,
     CaseState,
-    CaseTimes,
-    Channel,
-    Clock,
-    ClockKind,
-    ClockState,
-    LimitUnit,
-    Response,
-    ResponseMethod,
-    StartBasis,
-    Trigger,
 )
+from storage.errors import NotFound
 from storage.models import (
     AssessmentRow,
     AssessmentUnitRow,
-    AuditRow,
     CaseRow,
     ClockRow,
     EventRow,
@@ -46,6 +36,8 @@ from storage.models import (
     UnitRow,
     UserRow,
 )
+from storage.repositories.audit import AuditRepository
+from storage.repositories.cases import CaseRepository
 
 OPEN_STATES: tuple[str, ...] = (CaseState.NEW.value, CaseState.ACKNOWLEDGED.value, CaseState.RESPONDED.value)
 BOARD_LIMIT = 300
@@ -230,92 +222,18 @@ class CaseDetail:
     audit: tuple[AuditEntry, ...]
 
 
-def _enum_or(cls: Any, value: Any, default: Any) -> Any:
-    try:
-        return cls(value)
-    except ValueError:
-        return default
-
-
-def _clock(row: ClockRow) -> Clock:
-    return Clock(
-        kind=_enum_or(ClockKind, row.kind, ClockKind.RESPONSE),
-        basis=_enum_or(StartBasis, row.basis, StartBasis.DISCOVERED),
-        started_at=row.started_at,
-        due_at=row.due_at,
-        limit=row.limit_value,
-        unit=_enum_or(LimitUnit, row.limit_unit, LimitUnit.HOURS),
-        plan_id=row.plan_id,
-        plan_version=row.plan_version,
-        trigger=_enum_or(Trigger, row.trigger, Trigger.OTHER_OPINION),
-        citation=row.citation,
-        met_by=tuple(_enum_or(ResponseMethod, m, ResponseMethod.ONLINE_REPLY) for m in (row.met_by or [])),
-        repeats=row.repeats,
-        state=_enum_or(ClockState, row.state, ClockState.RUNNING),
-        met_at=row.met_at,
-        met_by_response_id=row.met_by_response_id,
-        superseded_at=row.superseded_at,
-        id=row.id,
-    )
-
-
-def _response(row: ResponseRow) -> Response:
-    return Response(
-        method=_enum_or(ResponseMethod, row.method, ResponseMethod.ONLINE_REPLY),
-        channel=_enum_or(Channel, row.channel, Channel.OTHER),
-        actor=row.actor,
-        responded_at=row.responded_at,
-        link=row.link,
-        text=row.text,
-        recorded_at=row.recorded_at,
-        id=row.id,
-    )
-
-
 def load_case(session: Session, case_id: int) -> Case | None:
-    """The case with its clocks and responses, as the domain type (None when there is no such case)."""
-    row = session.get(CaseRow, case_id)
-    if row is None:
+    """The case with its clocks (earliest due first) and responses (None when there is no such case)."""
+    try:
+        stored = CaseRepository(session).get(case_id)
+    except NotFound:
         return None
-    clocks = session.execute(select(ClockRow).where(ClockRow.case_id == case_id).order_by(ClockRow.due_at)).scalars()
-    responses = session.execute(
-        select(ResponseRow).where(ResponseRow.case_id == case_id).order_by(ResponseRow.responded_at)
-    ).scalars()
-    return Case(
-        event_id=row.event_id,
-        unit_id=row.unit_id,
-        state=_enum_or(CaseState, row.state, CaseState.NEW),
-        grade=_enum_or(Grade, row.grade, None) if row.grade else None,
-        trigger=_enum_or(Trigger, row.trigger, None) if row.trigger else None,
-        heavy_casualties=row.heavy_casualties,
-        plan_id=row.plan_id,
-        plan_version=row.plan_version,
-        times=CaseTimes(row.occurred_at, row.first_online_at, row.discovered_at),
-        opened_at=row.opened_at,
-        title=row.title,
-        category=row.category,
-        clocks=tuple(_clock(c) for c in clocks),
-        responses=tuple(_response(r) for r in responses),
-        acknowledged_at=row.acknowledged_at,
-        closed_at=row.closed_at,
-        dismiss_reason=row.dismiss_reason,
-        id=row.id,
-    )
-
-
-def _audit(row: AuditRow) -> AuditEntry:
-    return AuditEntry(
-        at=row.at, actor=row.actor, action=row.action, entity=row.entity, entity_id=row.entity_id,
-        before=row.before, after=row.after, case_id=row.case_id, id=row.id,
-    )
+    return replace(stored, clocks=tuple(sorted(stored.clocks, key=lambda c: (c.due_at, c.id or 0))))
 
 
 def case_audit(session: Session, case_id: int) -> tuple[AuditEntry, ...]:
     """The case's audit entries, oldest first."""
-    rows = session.execute(
-        select(AuditRow).where(AuditRow.case_id == case_id).order_by(AuditRow.at, AuditRow.id)
-    ).scalars()
-    return tuple(_audit(r) for r in rows)
+    return tuple(AuditRepository(session).for_case(case_id))
 
 
 def event_items(session: Session, event_id: int, limit: int = 2000) -> tuple[tuple[EventItem, ...], int]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -132,7 +132,7 @@ def import_replies(
                     answered, more = record_response(stored, response, replied, actor=ACTOR)
                     closed, done = close(answered, replied, actor=ACTOR) if _all_met(answered) else (answered, [])
                     stored = case_repo.save(closed, now=replied)
-                    audit.append([replace(e, case_id=stored.id) for e in more + done])
+                    audit.append(attach_case_id(more + done, stored))
                     responses += 1
     reasons = "，".join(f"{reason} {count}" for reason, count in rejected.most_common())
     return RepliesSummary(items, cases_opened, responses, sum(rejected.values()), reasons)

@@ -6,7 +6,6 @@ import argparse
 import getpass
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from responder.types import (
     ResponseMethod,
     Trigger,
 )
+from service.casework import attach_case_id
 from service.cli import CommandError, config_from_args
 from service.context import AppContext
 
@@ -137,14 +137,13 @@ def _transition(args: argparse.Namespace, change: Callable[[Case, datetime], tup
             raise CommandError(f"处置单 {args.case_id} 不存在 / no such case") from None
         new, entries = change(case, now)
         stored = cases.save(new, now=now)
-        AuditRepository(session).append([replace(e, case_id=stored.id) if e.case_id is None else e for e in entries])
+        AuditRepository(session).append(attach_case_id(entries, stored))
     return stored
 
 
 def cmd_open(args: argparse.Namespace) -> int:
     """Open a case for an event and a unit by hand (idempotent: an existing case is shown, not reopened)."""
     from responder.cases import open_case
-    from service.casework import attach_case_id
     from storage.errors import NotFound
     from storage.repositories.audit import AuditRepository
     from storage.repositories.cases import CaseRepository
@@ -226,7 +225,7 @@ def cmd_respond(args: argparse.Namespace) -> int:
         stored_response = cases.add_response(case.id or 0, response, now=now)
         new, entries = record_response(case, stored_response, now, actor=args.actor)
         stored = cases.save(new, now=now)
-        AuditRepository(session).append([replace(e, case_id=stored.id) if e.case_id is None else e for e in entries])
+        AuditRepository(session).append(attach_case_id(entries, stored))
     _print_case(stored)
     return 0
 

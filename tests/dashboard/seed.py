@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from classifier.types import Grade
-from dashboard.auth import Role, hash_password
+from dashboard.auth import Role
 from responder.cases import open_case
 from responder.plans import load_plans
 from responder.types import AuditEntry, Case, CaseTimes, Trigger
@@ -26,6 +26,7 @@ from storage.models import (
     UnitRow,
     UserRow,
 )
+from storage.passwords import hash_password
 from storage.repositories.cases import CaseRepository
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai

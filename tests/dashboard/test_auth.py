@@ -10,11 +10,9 @@ from dashboard.auth import (
     Role,
     SignedInUser,
     check_permission,
-    hash_password,
-    needs_rehash,
-    verify_password,
 )
 from dashboard.errors import AccessDenied
+from storage.passwords import hash_password, needs_rehash, verify_password
 
 
 def test_hash_verifies_only_the_right_password() -> None:
