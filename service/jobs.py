@@ -248,64 +248,71 @@ def classify_pending(
         moment = now or clock()
         try:
             with context.session() as session:
-                repo = ItemRepository(session)
-                events = repo.get_events(i.event_id for i, _a in batch if i.event_id is not None)
-                for item, assessment in batch:
-                    _write_assessment(session, item, assessment, plan_for, moment, report, events)
-                repo.mark_classified_many([i.id for i, _a in batch], moment)
+                _write_batch(session, batch, plan_for, moment, report)
             report.items += len(batch)
         except ResponderError:
-            for item, assessment in batch:
+            for one in batch:
                 try:
                     with context.session() as session:
-                        repo = ItemRepository(session)
-                        events = repo.get_events([item.event_id] if item.event_id is not None else [])
-                        _write_assessment(session, item, assessment, plan_for, moment, report, events)
-                        repo.mark_classified(item.id, moment)
+                        _write_batch(session, [one], plan_for, moment, report)
                     report.items += 1
                 except ResponderError as exc:
-                    log.error("开单失败: %s", exc, extra=ids(item_id=item.id))
+                    log.error("开单失败: %s", exc, extra=ids(item_id=one[0].id))
                     with context.session() as session:
-                        ItemRepository(session).mark_classified(item.id, moment, error=str(exc))
+                        ItemRepository(session).mark_classified(one[0].id, moment, error=str(exc))
                     report.failed += 1
     with context.session() as session:
         report.remaining = ItemRepository(session).count_unclassified()
     return report
 
 
-def _write_assessment(
+def _write_batch(
     session: Session,
-    item: StoredItem,
-    assessment: Assessment,
+    batch: Sequence[tuple[StoredItem, Assessment]],
     plan_for: Callable[[str], Plan],
     moment: datetime,
     report: ClassifyReport,
-    events: dict[int, EventRecord],
 ) -> None:
-    """Store an assessment, keep the event's grade and category current, open or raise cases.
+    """Store a batch's assessments, keep their events' grade and category current, open or raise
+    cases, and take the items off the queue, in a handful of statements on the caller's transaction.
 
-    `events` holds the batch's events and is kept up to date, so several items of one event in one
-    batch see each other's grade. The caller takes the items off the queue.
+    Items are applied in order against an in-memory copy of their events, so several items of one
+    event in one batch see each other's grade; the events' changed grades are written once at the end.
     """
-    from dataclasses import replace
-
     from service.casework import apply_assessment
     from storage.repositories.assessments import AssessmentRepository
     from storage.repositories.items import ItemRepository
 
-    AssessmentRepository(session).save(item.id, assessment, moment)
-    if item.event_id is None or item.event_id not in events:
-        return
-    event = events[item.event_id]
+    repo = ItemRepository(session)
+    events = repo.get_events(item.event_id for item, _a in batch if item.event_id is not None)
+    AssessmentRepository(session).save_many([(item.id, assessment) for item, assessment in batch], moment)
+    stored_state = {event_id: (event.grade, event.category) for event_id, event in events.items()}
+    for item, assessment in batch:
+        if item.event_id is None or item.event_id not in events:
+            continue
+        event = events[item.event_id] = _assessed_event(events[item.event_id], assessment)
+        changed = apply_assessment(session, event, assessment, plan_for, moment, item_id=item.id)
+        report.cases_changed += len(changed)
+        report.case_ids += [c.id for c in changed if c.id is not None]
+    repo.set_event_assessments({
+        event_id: (event.grade, event.category)
+        for event_id, event in events.items()
+        if (event.grade, event.category) != stored_state[event_id]
+    })
+    repo.mark_classified_many([item.id for item, _a in batch], moment)
+
+
+def _assessed_event(event: EventRecord, assessment: Assessment) -> EventRecord:
+    """The event with its grade raised to the assessment's (grades only go up automatically) and its
+    category set from the assessment that first graded it (or from the first assessment at all)."""
+    from dataclasses import replace
+
     grade = assessment.severity.grade
     new_grade = grade.value if grade is not None and (event.grade is None or grade.level < _level(event.grade)) else event.grade
     new_category = assessment.category.value if new_grade != event.grade or event.category is None else event.category
-    if (new_grade, new_category) != (event.grade, event.category):
-        ItemRepository(session).set_event_assessment(event.id, grade=new_grade, category=new_category)
-        event = events[event.id] = replace(event, grade=new_grade, category=new_category)
-    changed = apply_assessment(session, event, assessment, plan_for, moment, item_id=item.id)
-    report.cases_changed += len(changed)
-    report.case_ids += [c.id for c in changed if c.id is not None]
+    if (new_grade, new_category) == (event.grade, event.category):
+        return event
+    return replace(event, grade=new_grade, category=new_category)
 
 
 def _level(value: str) -> int:

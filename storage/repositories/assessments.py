@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from classifier.types import (
 )
 from storage.models import AssessmentRow, AssessmentUnitRow, ItemRow, tbl
 from storage.records import AssessmentRecord
-from storage.repositories._common import dataclass_from_json, upsert_insert
+from storage.repositories._common import chunked, dataclass_from_json, rows_per_statement, upsert_insert
 
 
 def _assessment(row: Any, units: list[Any]) -> Assessment:
@@ -46,6 +47,34 @@ def _assessment(row: Any, units: list[Any]) -> Assessment:
     )
 
 
+def _row(item_id: int, assessment: Assessment, now: datetime) -> dict[str, Any]:
+    severity = assessment.severity
+    return {
+        "item_id": item_id,
+        "model_version": assessment.model_version,
+        "category": assessment.category.value,
+        "grade": severity.grade.value if severity.grade else None,
+        "basis": severity.basis,
+        "figures": dataclasses.asdict(assessment.figures),
+        "places": [dataclasses.asdict(p) for p in assessment.places],
+        "abroad": assessment.abroad,
+        "negative": float(severity.negative),
+        "needs_response": severity.needs_response,
+        "heavy_casualties": severity.heavy_casualties,
+        "extra": dict(assessment.extra),
+        "assessed_at": now,
+    }
+
+
+def _strongest_per_unit(assessment: Assessment) -> list[UnitRelevance]:
+    """One relevance per unit: the strongest if a unit repeats."""
+    best: dict[str, UnitRelevance] = {}
+    for rel in assessment.units:
+        if rel.unit not in best or rel.score > best[rel.unit].score:
+            best[rel.unit] = rel
+    return list(best.values())
+
+
 class AssessmentRepository:
     """Assessments per item and model version (re-assessing with the same model is a no-op)."""
 
@@ -55,54 +84,46 @@ class AssessmentRepository:
 
     def save(self, item_id: int, assessment: Assessment, now: datetime) -> tuple[int, bool]:
         """Store an assessment of an item; returns (assessment id, created). Idempotent per model version."""
+        return self.save_many([(item_id, assessment)], now)[item_id]
+
+    def save_many(self, pairs: Sequence[tuple[int, Assessment]], now: datetime) -> dict[int, tuple[int, bool]]:
+        """Store assessments of several items in a few statements; item id → (assessment id, created).
+
+        Idempotent per item and model version: an assessment stored before (or by another worker at
+        the same moment) is kept, and its id is returned with created=False.
+        """
         session = self.session
-        severity = assessment.severity
+        by_item = {item_id: assessment for item_id, assessment in pairs}
+        if not by_item:
+            return {}
+        rows = [_row(item_id, assessment, now) for item_id, assessment in by_item.items()]
         stmt = (
-            upsert_insert(session, AssessmentRow)
-            .values(
-                item_id=item_id,
-                model_version=assessment.model_version,
-                category=assessment.category.value,
-                grade=severity.grade.value if severity.grade else None,
-                basis=severity.basis,
-                figures=dataclasses.asdict(assessment.figures),
-                places=[dataclasses.asdict(p) for p in assessment.places],
-                abroad=assessment.abroad,
-                negative=float(severity.negative),
-                needs_response=severity.needs_response,
-                heavy_casualties=severity.heavy_casualties,
-                extra=dict(assessment.extra),
-                assessed_at=now,
-            )
+            upsert_insert(session, tbl(AssessmentRow))
             .on_conflict_do_nothing(index_elements=[AssessmentRow.item_id, AssessmentRow.model_version])
-            .returning(AssessmentRow.id)
+            .returning(AssessmentRow.id, AssessmentRow.item_id)
         )
-        new_id = session.execute(stmt).scalar_one_or_none()
-        if new_id is None:
-            existing = session.execute(
-                select(AssessmentRow.id).where(
-                    AssessmentRow.item_id == item_id, AssessmentRow.model_version == assessment.model_version
+        result: dict[int, tuple[int, bool]] = {}
+        for chunk in chunked(rows, rows_per_statement(len(rows[0]))):
+            for new_id, item_id in session.execute(stmt, chunk):
+                result[int(item_id)] = (int(new_id), True)
+        missing = [item_id for item_id in by_item if item_id not in result]
+        for chunk_ids in chunked(missing, 1000):
+            for existing_id, item_id, version in session.execute(
+                select(AssessmentRow.id, AssessmentRow.item_id, AssessmentRow.model_version).where(
+                    AssessmentRow.item_id.in_(chunk_ids)
                 )
-            ).scalar_one()
-            return int(existing), False
-        best: dict[str, UnitRelevance] = {}
-        for rel in assessment.units:  # one row per unit: keep the strongest if a unit repeats
-            if rel.unit not in best or rel.score > best[rel.unit].score:
-                best[rel.unit] = rel
-        if best:
-            session.execute(
-                tbl(AssessmentUnitRow).insert(),
-                [
-                    {
-                        "assessment_id": new_id,
-                        "unit_id": r.unit,
-                        "score": float(r.score),
-                        "reasons": list(r.reasons),
-                    }
-                    for r in best.values()
-                ],
-            )
-        return int(new_id), True
+            ):
+                if version == by_item[item_id].model_version:
+                    result[int(item_id)] = (int(existing_id), False)
+        unit_rows = [
+            {"assessment_id": result[item_id][0], "unit_id": r.unit, "score": float(r.score), "reasons": list(r.reasons)}
+            for item_id, assessment in by_item.items()
+            if result[item_id][1]
+            for r in _strongest_per_unit(assessment)
+        ]
+        for chunk in chunked(unit_rows, 1000):
+            session.execute(tbl(AssessmentUnitRow).insert(), chunk)
+        return result
 
     def _records(self, rows: list[Any]) -> list[AssessmentRecord]:
         if not rows:

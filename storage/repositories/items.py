@@ -403,14 +403,16 @@ class ItemRepository:
             update(ItemRow).where(ItemRow.id == item_id).values(classified_at=now, classify_error=error)
         )
 
-    def set_event_assessment(
-        self, event_id: int, *, grade: str | None, category: str | None, occurred_at: datetime | None = None
-    ) -> None:
-        """Record an event's current grade and category (and when it happened, if known)."""
-        values: dict[str, Any] = {"grade": grade, "category": category}
-        if occurred_at is not None:
-            values["occurred_at"] = occurred_at
-        self.session.execute(update(EventRow).where(EventRow.id == event_id).values(**values))
+    def set_event_assessments(self, changes: dict[int, tuple[str | None, str | None]]) -> None:
+        """Record several events' current (grade, category) in one statement."""
+        if not changes:
+            return
+        table = tbl(EventRow)
+        self.session.execute(
+            update(table).where(table.c.id == _bind("b_id")).values(grade=_bind("b_grade"), category=_bind("b_category")),
+            [{"b_id": event_id, "b_grade": grade, "b_category": category} for event_id, (grade, category) in changes.items()],
+            execution_options={"synchronize_session": False},
+        )
 
     # ---- reads ----
 

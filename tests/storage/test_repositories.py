@@ -148,6 +148,24 @@ def test_assessments_idempotent_per_model_version(session: Session) -> None:
     assert repo.latest_for_event(9999) is None
 
 
+def test_assessments_saved_in_bulk_keep_earlier_ones_and_their_units(session: Session) -> None:
+    seed_config(session)
+    items = ItemRepository(session)
+    ids = [items.add(item(n), now=T0).item_id for n in range(1, 4)]
+    repo = AssessmentRepository(session)
+    first = repo.save(ids[0], _assessment(), T0)
+    saved = repo.save_many([(i, _assessment(grade=Grade.MAJOR)) for i in ids], T0 + timedelta(minutes=1))
+    session.commit()
+    assert saved[ids[0]] == (first[0], False)  # stored before: kept, not overwritten
+    assert all(saved[i][1] for i in ids[1:]) and len({saved[i][0] for i in ids}) == 3
+    assert repo.for_item(ids[0])[0].assessment.severity.grade is Grade.LARGE
+    for i in ids[1:]:
+        [record] = repo.for_item(i)
+        assert record.assessment.severity.grade is Grade.MAJOR
+        assert [u.unit for u in record.assessment.units] == [u.unit for u in _assessment().units]
+    assert repo.save_many([], T0) == {}
+
+
 def _notice(key: str) -> Notice:
     return Notice(
         key=key,
