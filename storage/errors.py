@@ -33,3 +33,7 @@ class NotFound(StorageError):
 
 class NaiveDatetimeError(StorageError, ValueError):
     """A naive datetime was about to be written; storage keeps only timezone-aware UTC."""
+
+
+class BackupError(StorageError):
+    """A backup or restore could not be made; the message says why and where."""

@@ -1,11 +1,14 @@
-"""`yuqing init`, `yuqing db upgrade`, `yuqing config check`, `yuqing version`."""
+"""`yuqing init`, `yuqing db upgrade|backup|restore`, `yuqing config check`, `yuqing version`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from importlib import metadata
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from service.cli import config_from_args
 from service.context import AppContext
@@ -20,6 +23,13 @@ def register(subparsers: Any) -> None:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     upgrade = db_sub.add_parser("upgrade", help="应用数据库迁移到最新版本 / apply migrations")
     upgrade.set_defaults(handler=cmd_db_upgrade)
+    backup = db_sub.add_parser("backup", help="在线备份整个数据库到文件 / write an online backup to a file")
+    backup.add_argument("file", type=Path, nargs="?",
+                        help="备份文件（默认 var/backups/yuqing-<时间>.db 或 .dump）/ backup file")
+    backup.set_defaults(handler=cmd_db_backup)
+    restore = db_sub.add_parser("restore", help="把备份恢复到一个新建的空数据库 / restore into a new empty database")
+    restore.add_argument("file", type=Path, help="yuqing db backup 写出的文件 / a file from yuqing db backup")
+    restore.set_defaults(handler=cmd_db_restore)
     db.set_defaults(handler=lambda args: _usage(db))
 
     config = subparsers.add_parser("config", help="配置文件 / configuration")
@@ -63,6 +73,36 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     config.var_dir.mkdir(parents=True, exist_ok=True)
     upgrade(config.database_url)
     print(f"数据库已是最新结构 / schema at head: {head_revision()} ({_redacted(config.database_url)})")
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    """Write a consistent backup of the configured database (safe while `yuqing run` is running)."""
+    from storage.backup import backup, backup_suffix
+
+    config = config_from_args(args)
+    target = args.file
+    if target is None:
+        stamp = datetime.now(ZoneInfo(config.file.settings.timezone)).strftime("%Y%m%d-%H%M%S")
+        target = config.var_dir / "backups" / f"yuqing-{stamp}{backup_suffix(config.database_url)}"
+    result = backup(config.database_url, target)
+    print(f"已备份 / backed up: {_redacted(config.database_url)} → {result.path} ({result.size_bytes:,} 字节)")
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into the configured database, which must be new and empty."""
+    from storage.backup import restore
+    from storage.db import check_schema, make_engine
+
+    config = config_from_args(args)
+    restore(args.file, config.database_url)
+    engine = make_engine(config.database_url)
+    try:
+        revision = check_schema(engine)
+    finally:
+        engine.dispose()
+    print(f"已恢复 / restored: {args.file} → {_redacted(config.database_url)}（结构版本 {revision}）")
     return 0
 
 
