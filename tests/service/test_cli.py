@@ -228,3 +228,29 @@ def test_schema_missing_names_init(tmp_path: Path, capsys: pytest.CaptureFixture
     make_engine(f"sqlite:///{tmp_path / 'var' / 'yuqing.db'}").dispose()
     code, _, err = run(capsys, "--config", str(path), "case", "list")
     assert code == 1 and "yuqing init" in err
+
+
+def test_db_backup_to_var_and_restore_into_a_new_sqlite_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("YUQING_DATABASE_URL", raising=False)
+    monkeypatch.delenv("YUQING_CONFIG", raising=False)
+    config = tmp_path / "yuqing.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    assert run(capsys, "--config", str(config), "init")[0] == 0
+    code, out, _ = run(capsys, "--config", str(config), "db", "backup")
+    [written] = list((tmp_path / "var" / "backups").glob("yuqing-*.db"))
+    assert code == 0 and str(written) in out
+
+    restored = tmp_path / "restored.db"
+    monkeypatch.setenv("YUQING_DATABASE_URL", f"sqlite:///{restored}")
+    code, out, _ = run(capsys, "--config", str(config), "db", "restore", str(written))
+    assert code == 0 and "已恢复" in out
+    code, _, err = run(capsys, "--config", str(config), "db", "restore", str(written))
+    assert code == 1 and "目标数据库已存在" in err  # never over an existing database
+    engine = make_engine(f"sqlite:///{restored}")
+    try:
+        with engine.connect() as connection:
+            units = connection.exec_driver_sql("select id from units order by id").scalars().all()
+    finally:
+        engine.dispose()
+    assert units == ["shili-gov", "shili-jtj"]
