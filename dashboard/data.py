@@ -36,11 +36,14 @@ from storage.models import (
     UnitRow,
     UserRow,
 )
+from storage.records import PENDING_UNKNOWN_AFTER, NoticeRecord, NoticeStatus
 from storage.repositories.audit import AuditRepository
 from storage.repositories.cases import CaseRepository
+from storage.repositories.notices import NoticeRepository
 
 OPEN_STATES: tuple[str, ...] = (CaseState.NEW.value, CaseState.ACKNOWLEDGED.value, CaseState.RESPONDED.value)
 BOARD_LIMIT = 300
+UNDELIVERED_WINDOW = timedelta(hours=24)
 
 
 # ---------------------------------------------------------------- small lookups
@@ -559,6 +562,56 @@ def statistics_for(
         weekly=trend(weekly), monthly=trend(monthly),
         breaches=breaches, breach_total=int(breach_total),
     )
+
+
+# ---------------------------------------------------------------- notices
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeInfo:
+    """A warning or breach notice and whether it reached anyone."""
+
+    id: int
+    case_id: int | None
+    unit_id: str
+    kind: str
+    title: str
+    created_at: datetime
+    delivery: str  # 已发送 / 发送中 / 发送失败 / 状态未知
+    attempts: int
+    last_error: str
+    sent_at: datetime | None
+
+
+def delivery_label(record: NoticeRecord, now: datetime) -> str:
+    """已发送, 发送失败, 发送中 (claimed moments ago) or 状态未知 (the sender stopped mid-send)."""
+    if record.status is NoticeStatus.SENT:
+        return "已发送"
+    if record.status is NoticeStatus.FAILED:
+        return "发送失败"
+    return "状态未知" if as_utc(record.created_at) < now - PENDING_UNKNOWN_AFTER else "发送中"
+
+
+def _notice_info(record: NoticeRecord, now: datetime) -> NoticeInfo:
+    n = record.notice
+    return NoticeInfo(
+        record.id, n.case_id, n.unit_id, n.kind.value, n.title, as_utc(record.created_at),
+        delivery_label(record, now), record.attempts, record.last_error or "",
+        as_utc(record.sent_at) if record.sent_at else None,
+    )
+
+
+def case_notices(session: Session, case_id: int, now: datetime) -> tuple[NoticeInfo, ...]:
+    """Every notice about a case, newest first, with its delivery state."""
+    return tuple(_notice_info(r, now) for r in NoticeRepository(session).list(case_id=case_id))
+
+
+def undelivered_notices(session: Session, now: datetime, unit_ids: Sequence[str] = ()) -> tuple[NoticeInfo, ...]:
+    """Notices of the last 24 hours that reached no one (failed, or cut off mid-send), newest first."""
+    records = NoticeRepository(session).undelivered(
+        since=now - UNDELIVERED_WINDOW, pending_before=now - PENDING_UNKNOWN_AFTER, unit_ids=unit_ids
+    )
+    return tuple(_notice_info(r, now) for r in records)
 
 
 # ---------------------------------------------------------------- administration

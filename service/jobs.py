@@ -492,8 +492,8 @@ def retry_failed_notices(context: AppContext, now: datetime) -> int:
     max_attempts = context.config.file.settings.notify.max_attempts
     with context.session() as session:
         # Only failed sends are retried. A notice left "pending" by a crash between claim and result
-        # may or may not have gone out; it is not resent (a warning is never sent twice) and the
-        # dashboard shows it as 发送状态未知.
+        # may or may not have gone out; it is not resent (a warning is never sent twice). The duty
+        # board, the case page and `yuqing status` list it as 状态未知 so staff pass it on by phone.
         due = NoticeRepository(session).failed_for_retry(max_attempts)
     retried = 0
     for record in due:

@@ -228,6 +228,11 @@ class NoticeStatus(StrEnum):
     FAILED = "failed"
 
 
+# A claimed notice still pending after this long was cut off by a stop mid-send (one send takes at most
+# settings.notify.timeout_s per channel): whether it went out is unknown, and it is not resent.
+PENDING_UNKNOWN_AFTER = timedelta(minutes=10)
+
+
 @dataclass(frozen=True, slots=True)
 class NoticeRecord:
     """A claimed notice with its delivery state."""

@@ -127,6 +127,27 @@ with tab_clocks:
                      column_config=views.external_link_config("链接"), key="response_table")
     else:
         st.caption("尚无回应。")
+    st.markdown("**提醒记录**")
+    with runtime.read_session() as session:
+        notices = data.case_notices(session, case.id or 0, now)
+    if notices:
+        st.dataframe(
+            views.frame([
+                {
+                    "时间（北京时间）": fmt_local(n.created_at),
+                    "提醒": n.title,
+                    "送达": n.delivery,
+                    "尝试次数": n.attempts,
+                    "错误": n.last_error,
+                }
+                for n in notices
+            ]),
+            hide_index=True, width="stretch", key="notice_table",
+        )
+        if any(n.delivery in ("发送失败", "状态未知") for n in notices):
+            st.warning("有提醒未能送达，请电话通知相关单位。")
+    else:
+        st.caption("尚无提醒。")
 
 with tab_items:
     items = detail.items

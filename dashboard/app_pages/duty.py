@@ -54,6 +54,36 @@ def _board(
         return data.duty_board(session, flt)
 
 
+@st.cache_data(ttl=3, show_spinner=False)
+def _undelivered(db: str, units: tuple[str, ...], minute: str) -> tuple[data.NoticeInfo, ...]:
+    with runtime.read_session() as session:
+        return data.undelivered_notices(session, datetime.fromisoformat(minute), units)
+
+
+def undelivered_warning(units: tuple[str, ...], now: datetime) -> None:
+    """Warnings that reached no one: the duty officer has to pass them on by phone."""
+    notices = _undelivered(db, units, now.replace(second=0, microsecond=0).isoformat())
+    if not notices:
+        return
+    st.warning(
+        f"最近24小时有 {len(notices)} 条时限提醒未能送达（通知渠道故障，或系统在发送途中停止），"
+        "请电话通知相关单位，并检查通知设置。"
+    )
+    with st.expander("未送达的提醒 / Undelivered notices"):
+        rows = [
+            {
+                "时间（北京时间）": fmt_local(n.created_at),
+                "处置单": n.case_id,
+                "提醒": n.title,
+                "状态": n.delivery,
+                "尝试次数": n.attempts,
+                "错误": n.last_error,
+            }
+            for n in notices
+        ]
+        st.dataframe(views.frame(rows), hide_index=True, width="stretch", key="undelivered_table")
+
+
 @st.fragment(run_every=REFRESH_SECONDS)
 def board() -> None:
     """Re-rendered every few seconds: countdowns move and new cases appear without a page reload."""
@@ -83,6 +113,7 @@ def board() -> None:
 
     if breached:
         st.error(f"有 {breached} 个处置单已超过回应时限，请立即处置！")
+    undelivered_warning(units, now)
     if not table:
         st.info("当前没有在办处置单。/ No open cases.")
         return

@@ -208,7 +208,9 @@ def _banner(context: AppContext, credentials: list[tuple[str, str, str]], dashbo
 def cmd_status(args: argparse.Namespace) -> int:
     """Whether the scheduler is alive, the last sweep, failing sources and the classification queue."""
     from service.scheduler import HEARTBEAT_KEY, LEASE_NAME
+    from storage.records import PENDING_UNKNOWN_AFTER
     from storage.repositories.items import ItemRepository
+    from storage.repositories.notices import NoticeRepository
     from storage.repositories.sources import SourceRepository
     from storage.repositories.state import LeaseRepository, StateRepository
 
@@ -223,6 +225,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         holder = LeaseRepository(session).holder(LEASE_NAME, now)
         failing = [s for s in SourceRepository(session).list_health(include_removed=False) if s.consecutive_failures]
         queue = ItemRepository(session).count_unclassified()
+        undelivered = NoticeRepository(session).undelivered(
+            since=now - timedelta(hours=24), pending_before=now - PENDING_UNKNOWN_AFTER
+        )
     beat_at = datetime.fromisoformat(heartbeat["at"]) if heartbeat else None
     alive = holder is not None and beat_at is not None and now - beat_at < timedelta(seconds=ttl * 2)
     data = {
@@ -232,6 +237,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         "last_sweep": sweep,
         "failing_sources": [{"id": s.id, "failures": s.consecutive_failures, "error": s.last_error} for s in failing],
         "unclassified": queue,
+        "undelivered_notices_24h": [
+            {"key": r.notice.key, "case_id": r.notice.case_id, "status": r.status.value, "attempts": r.attempts,
+             "error": r.last_error}
+            for r in undelivered
+        ],
     }
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
@@ -253,6 +263,11 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  {s.id}: 连续失败 {s.consecutive_failures} 次 — {s.last_error}")
     else:
         print("信息源 sources: 全部正常")
+    if undelivered:
+        print(f"最近24小时未送达的提醒 undelivered notices: {len(undelivered)}（请电话通知相关单位）")
+        for r in undelivered[:10]:
+            delivery = "发送失败" if r.status.value == "failed" else "状态未知（发送途中停止）"
+            print(f"  {r.notice.title} — {delivery}" + (f"：{r.last_error}" if r.last_error else ""))
     return 0 if alive else 3
 
 

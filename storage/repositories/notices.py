@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -125,3 +126,23 @@ class NoticeRepository:
         if status is not None:
             stmt = stmt.where(NoticeRow.status == status.value)
         return [_record(r) for r in self.session.execute(stmt)]
+
+    def undelivered(
+        self, *, since: datetime, pending_before: datetime, unit_ids: Iterable[str] = (), limit: int = 200
+    ) -> builtins.list[NoticeRecord]:
+        """Notices created since `since` that have not reached anyone, newest first: failed sends, and
+        claims still pending from before `pending_before` (the process stopped mid-send, so whether the
+        message went out is unknown; it is not resent, a warning never goes out twice).
+
+        With unit_ids, only those units' notices and system notices (no unit, e.g. source health).
+        """
+        cond: ColumnElement[bool] = or_(
+            NoticeRow.status == NoticeStatus.FAILED.value,
+            (NoticeRow.status == NoticeStatus.PENDING.value) & (NoticeRow.created_at < pending_before),
+        )
+        stmt = select(tbl(NoticeRow)).where(cond, NoticeRow.created_at >= since)
+        units = list(unit_ids)
+        if units:
+            stmt = stmt.where(or_(NoticeRow.unit_id.in_(units), NoticeRow.unit_id == ""))
+        rows = self.session.execute(stmt.order_by(NoticeRow.id.desc()).limit(limit))
+        return [_record(r) for r in rows]

@@ -317,3 +317,42 @@ def test_sign_out_forgets_the_session(app: AppFactory) -> None:
     at.run()
     assert SESSION_USER_KEY not in at.session_state
     assert at.text_input(key="signin_username") is not None
+
+
+def test_undelivered_notices_on_the_duty_board_and_the_case_page(app: AppFactory, seeded: Seeded, session_of) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from responder.types import Notice, NoticeKind
+    from storage.repositories.notices import NoticeRepository
+    from tests.dashboard.seed import NOW
+
+    case_id = seeded.case_ids["major"]
+
+    def notice(key: str, title: str) -> Notice:
+        return Notice(key=key, kind=NoticeKind.WARNING, case_id=case_id, clock_id=None, unit_id="shifan_qu",
+                      title=title, body=title, due_at=NOW, created_for=NOW)
+
+    with session_of() as s, s.begin():
+        repo = NoticeRepository(s)
+        repo.claim(notice("w-sent", "【预警】已送达的提醒"), NOW - timedelta(hours=2))
+        repo.mark_sent("w-sent", NOW - timedelta(hours=2))
+        repo.claim(notice("w-failed", "【预警】钉钉发送失败的提醒"), NOW - timedelta(hours=1))
+        repo.mark_failed("w-failed", "HTTP 502 from webhook", NOW - timedelta(hours=1))
+        repo.claim(notice("w-cut", "【超时】发送途中系统停止的提醒"), NOW - timedelta(minutes=30))
+
+    board = app(Role.DUTY, "duty")
+    board.run()
+    assert not board.exception
+    [banner] = [w.value for w in board.warning if "未能送达" in w.value]
+    assert "2 条" in banner
+    listed = next(d.value for d in board.dataframe if "尝试次数" in d.value.columns)
+    assert list(listed["状态"]) == ["状态未知", "发送失败"] and "HTTP 502" in listed.iloc[1]["错误"]
+
+    page = app(Role.DUTY, "case", query={"id": str(case_id)})
+    page.run()
+    assert not page.exception
+    table = next(d.value for d in page.dataframe if "送达" in d.value.columns)
+    assert dict(zip(table["提醒"], table["送达"], strict=True)) == {
+        "【预警】已送达的提醒": "已发送", "【预警】钉钉发送失败的提醒": "发送失败", "【超时】发送途中系统停止的提醒": "状态未知",
+    }
+    assert any("未能送达" in w.value for w in page.warning)

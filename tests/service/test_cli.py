@@ -254,3 +254,33 @@ def test_db_backup_to_var_and_restore_into_a_new_sqlite_file(tmp_path: Path, cap
     finally:
         engine.dispose()
     assert units == ["shili-gov", "shili-jtj"]
+
+
+def test_status_lists_notices_that_reached_no_one(config_file: Path, db_url: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from responder.types import Notice, NoticeKind
+    from storage.db import session_factory
+    from storage.repositories.notices import NoticeRepository
+
+    assert run(capsys, "--config", str(config_file), "init")[0] == 0
+    now = datetime.now(UTC)
+    engine = make_engine(db_url)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            repo = NoticeRepository(session)
+            for key, title in (("a", "【预警】发送失败的提醒"), ("b", "【超时】发送途中停止的提醒"), ("c", "【预警】刚认领的提醒")):
+                notice = Notice(key=key, kind=NoticeKind.WARNING, case_id=None, clock_id=None, unit_id="shili-gov",
+                                title=title, body=title, due_at=now, created_for=now)
+                repo.claim(notice, now - (timedelta(minutes=1) if key == "c" else timedelta(hours=1)))
+            repo.mark_failed("a", "HTTP 502", now)
+    finally:
+        engine.dispose()
+    code, out, _ = run(capsys, "--config", str(config_file), "status")
+    assert code == 3  # no scheduler running
+    assert "未送达的提醒 undelivered notices: 2" in out
+    assert "发送失败的提醒 — 发送失败：HTTP 502" in out and "发送途中停止的提醒 — 状态未知" in out
+    assert "刚认领" not in out  # still being sent
+    code, out, _ = run(capsys, "--config", str(config_file), "status", "--json")
+    assert sorted(n["key"] for n in json.loads(out)["undelivered_notices_24h"]) == ["a", "b"]

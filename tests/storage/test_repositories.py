@@ -180,6 +180,30 @@ def _notice(key: str) -> Notice:
     )
 
 
+def test_undelivered_notices_are_failed_or_cut_off_mid_send(session: Session) -> None:
+    repo = NoticeRepository(session)
+    at = {"sent": T0, "failed": T0, "cut-off": T0, "sending": T0 + timedelta(minutes=58),
+          "old-failed": T0 - timedelta(days=2), "other-unit": T0, "system": T0}
+    for key, moment in at.items():
+        notice = _notice(key)
+        if key == "other-unit":
+            notice = replace(notice, unit_id="u2")
+        if key == "system":
+            notice = replace(notice, unit_id="")
+        assert repo.claim(notice, moment)
+    repo.mark_sent("sent", T0)
+    for key in ("failed", "old-failed", "other-unit", "system"):
+        repo.mark_failed(key, "HTTP 502", T0)
+    session.commit()
+    now = T0 + timedelta(hours=1)
+    found = repo.undelivered(since=now - timedelta(hours=24), pending_before=now - timedelta(minutes=10))
+    assert [r.notice.key for r in found] == ["system", "other-unit", "cut-off", "failed"]
+    assert {r.notice.key: r.status for r in found}["cut-off"] is NoticeStatus.PENDING
+    mine = repo.undelivered(since=now - timedelta(hours=24), pending_before=now - timedelta(minutes=10),
+                            unit_ids=["u1"])
+    assert [r.notice.key for r in mine] == ["system", "cut-off", "failed"]
+
+
 def test_notices_claim_send_fail_retry(session: Session) -> None:
     repo = NoticeRepository(session)
     assert repo.claim(_notice("a"), T0)
