@@ -5,7 +5,7 @@ characters) plus one serious accident in the sample jurisdiction per 100 items, 
 documents of 1,000 entries (one poll each). For SQLite and PostgreSQL it times the whole pipeline
 (crawlers.feeds.parse_feed → service.jobs.store_outcome → service.jobs.classify_pending), and times
 the two unavoidable steps alone (feedparser parsing + jieba cutting of the same items) for the ratio
-(target: pipeline within 3× of them). Then it measures peak memory of the pipeline over 100,000 items
+(target: pipeline within 3× of them); the baseline runs before and after, and the faster run counts. Then it measures peak memory of the pipeline over 100,000 items
 on SQLite in a child process (target < 1 GB). Prints a table and, last, one JSON line.
 
     .venv/bin/python bench/e2e.py [--items 20000] [--memory-items 100000] [--no-postgres]
@@ -194,7 +194,9 @@ def main() -> int:
 
     logging.disable(logging.WARNING)
     docs = feed_documents(load_texts(args.items), datetime.now(UTC))
-    base_s = baseline(docs)
+    # The baseline runs before and after the pipelines and the faster run counts: on a shared machine
+    # this keeps a slow moment during the baseline from flattering the ratio.
+    first_base = baseline(docs)
     rows = []
     workdir = Path(tempfile.mkdtemp(prefix="yuqing-e2e-"))
     sqlite = pipeline(docs, f"sqlite:///{workdir / 'e2e.db'}", workdir)
@@ -202,6 +204,8 @@ def main() -> int:
     if not args.no_postgres:
         with postgres() as url:
             rows.append(("postgresql", pipeline(docs, url, workdir)))
+    second_base = baseline(docs)
+    base_s = min(first_base, second_base)
     child = subprocess.run([sys.executable, __file__, "--memory-child", str(args.memory_items)],
                            capture_output=True, text=True, timeout=3600)
     memory = json.loads(child.stdout.strip().splitlines()[-1]) if child.returncode == 0 else None
@@ -209,7 +213,8 @@ def main() -> int:
     n = args.items
     print(f"{n:,} items in {len(docs)} feed documents of {CHUNK} entries")
     print(f"{'run':<34} {'seconds':>8} {'items/s':>9} {'ratio':>6} {'items':>7} {'events':>7} {'cases':>6}")
-    print(f"{'feedparser + jieba alone':<34} {base_s:>8.1f} {n / base_s:>9.0f} {1.0:>6.2f}")
+    print(f"{'feedparser + jieba alone':<34} {base_s:>8.1f} {n / base_s:>9.0f} {1.0:>6.2f}"
+          f"   (runs: {first_base:.1f} s before, {second_base:.1f} s after; the faster counts)")
     figures: dict[str, object] = {"items": n, "baseline_items_per_s": round(n / base_s, 1)}
     for name, r in rows:
         ratio = r["seconds"] / base_s
