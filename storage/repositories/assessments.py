@@ -21,7 +21,7 @@ from classifier.types import (
 )
 from storage.models import AssessmentRow, AssessmentUnitRow, ItemRow, tbl
 from storage.records import AssessmentRecord
-from storage.repositories._common import chunked, dataclass_from_json, rows_per_statement, upsert_insert
+from storage.repositories._common import bulk_insert_returning, chunked, dataclass_from_json
 
 
 def _assessment(row: Any, units: list[Any]) -> Assessment:
@@ -97,15 +97,17 @@ class AssessmentRepository:
         if not by_item:
             return {}
         rows = [_row(item_id, assessment, now) for item_id, assessment in by_item.items()]
-        stmt = (
-            upsert_insert(session, tbl(AssessmentRow))
-            .on_conflict_do_nothing(index_elements=[AssessmentRow.item_id, AssessmentRow.model_version])
-            .returning(AssessmentRow.id, AssessmentRow.item_id)
-        )
+        table = tbl(AssessmentRow)
         result: dict[int, tuple[int, bool]] = {}
-        for chunk in chunked(rows, rows_per_statement(len(rows[0]))):
-            for new_id, item_id in session.execute(stmt, chunk):
-                result[int(item_id)] = (int(new_id), True)
+        for new_id, item_id in bulk_insert_returning(
+            session,
+            table,
+            rows,
+            [table.c.id, table.c.item_id],
+            on_conflict_do_nothing=True,
+            conflict_index=[table.c.item_id, table.c.model_version],
+        ):
+            result[int(item_id)] = (int(new_id), True)
         missing = [item_id for item_id in by_item if item_id not in result]
         for chunk_ids in chunked(missing, 1000):
             for existing_id, item_id, version in session.execute(

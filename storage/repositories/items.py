@@ -7,17 +7,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import BigInteger, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from crawlers.types import Engagement, FetchedItem
 from storage.errors import NotFound
 from storage.models import EventRow, ItemBandRow, ItemRow, tbl
 from storage.records import AddResult, EventRecord, StoredItem
-from storage.repositories._common import chunked, rows_per_statement, tuple_or_empty, upsert_insert
+from storage.repositories._common import (
+    bulk_insert_returning,
+    chunked,
+    dialect_name,
+    pg_array,
+    tuple_or_empty,
+)
 
 MASK64 = (1 << 64) - 1
-_ITEM_COLUMNS = 20
 
 
 def to_signed64(value: int) -> int:
@@ -131,18 +136,16 @@ class ItemRepository:
         # Inserting in key order makes concurrent writers take index locks in the same order, which
         # keeps PostgreSQL from deadlocking when two batches overlap.
         ordered = sorted(items, key=lambda i: (i.canonical_url, i.content_hash))
-        for chunk in chunked(ordered, rows_per_statement(_ITEM_COLUMNS)):
-            values = [self._values(item, now) for item in chunk]
-            table = tbl(ItemRow)
-            # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs compiled once
-            # ("insertmanyvalues"); rows skipped by ON CONFLICT simply return nothing.
-            stmt = (
-                upsert_insert(session, table)
-                .on_conflict_do_nothing()
-                .returning(table.c.id, table.c.canonical_url, table.c.content_hash)
-            )
-            for row in session.execute(stmt, values):
-                inserted[(row.canonical_url, row.content_hash)] = row.id
+        table = tbl(ItemRow)
+        # Rows skipped by ON CONFLICT (known URL or content hash) simply return nothing.
+        for row in bulk_insert_returning(
+            session,
+            table,
+            [self._values(item, now) for item in ordered],
+            [table.c.id, table.c.canonical_url, table.c.content_hash],
+            on_conflict_do_nothing=True,
+        ):
+            inserted[(row.canonical_url, row.content_hash)] = row.id
 
         results: list[AddResult | None] = [None] * len(items)
         pending: list[_Pending] = []
@@ -213,18 +216,13 @@ class ItemRepository:
         for pairs in item_bands.values():
             for band, value in pairs:
                 by_band.setdefault(band, set()).add(value)
-        # One query per band with `band = ? AND value IN (...)`: both backends walk the (band, value)
-        # index for that; a row-value IN over (band, value) pairs made SQLite scan the whole table.
+        # One query per band with `band = ? AND value IN (...)` (PostgreSQL: the values as one array,
+        # joined through unnest): both backends walk the (band, value) index for that; a row-value IN
+        # over (band, value) pairs made SQLite scan the whole table.
+        on_postgres = dialect_name(session) == "postgresql"
         for band, values in sorted(by_band.items()):
             for chunk in chunked(sorted(values), 1000):
-                stmt = (
-                    select(
-                        ItemBandRow.band, ItemBandRow.value, ItemRow.id, ItemRow.fingerprint, ItemRow.event_id
-                    )
-                    .join(ItemRow, ItemRow.id == ItemBandRow.item_id)
-                    .where(ItemBandRow.band == band, ItemBandRow.value.in_(chunk))
-                    .where(ItemRow.event_id.is_not(None))
-                )
+                stmt = _band_lookup_pg(band, chunk) if on_postgres else _band_lookup(band, chunk)
                 for row in session.execute(stmt):
                     index.setdefault((row.band, row.value), []).append(
                         (row.id, row.fingerprint, row.event_id)
@@ -279,8 +277,6 @@ class ItemRepository:
         if not new_events:
             return {}
         table = tbl(EventRow)
-        # Rows come back in no guaranteed order; the representative item id tells them apart.
-        stmt = table.insert().returning(table.c.id, table.c.representative_item_id)
         rows = [
             {
                 "title": p.item.title,
@@ -296,7 +292,11 @@ class ItemRepository:
             }
             for _, p in new_events
         ]
-        by_item = {int(r[1]): int(r[0]) for r in self.session.execute(stmt, rows)}
+        # Rows come back in no guaranteed order; the representative item id tells them apart.
+        returned = bulk_insert_returning(
+            self.session, table, rows, [table.c.id, table.c.representative_item_id]
+        )
+        by_item = {int(r[1]): int(r[0]) for r in returned}
         return {placeholder: by_item[p.item_id] for placeholder, p in new_events}
 
     def _refresh_events(self, event_ids: Iterable[int]) -> None:
@@ -483,3 +483,34 @@ class ItemRepository:
 
 def _bind(name: str, type_: Any = None) -> Any:
     return bindparam(name, type_=type_)
+
+
+def _band_lookup(band: int, values: list[int]) -> Any:
+    """Items with an event that have one of `values` in `band`: `band = ? AND value IN (...)`."""
+    return (
+        select(ItemBandRow.band, ItemBandRow.value, ItemRow.id, ItemRow.fingerprint, ItemRow.event_id)
+        .join(ItemRow, ItemRow.id == ItemBandRow.item_id)
+        .where(ItemBandRow.band == band, ItemBandRow.value.in_(values))
+        .where(ItemRow.event_id.is_not(None))
+    )
+
+
+def _band_lookup_pg(band: int, values: list[int]) -> Any:
+    """_band_lookup for PostgreSQL: the values (distinct) as one array parameter, joined through unnest.
+
+    One parameter keeps the statement text short and fixed, so psycopg prepares it and PostgreSQL
+    soon reuses a generic plan, planned without seeing the array. `value = ANY(:array)` would be
+    risky there: a generic plan made while item_bands was small filters every row of the band
+    against the array element by element (a custom plan hashes a constant array; a parameter is
+    never hashed), 250 ms a query at 20,000 items. Joining the unnested values probes the
+    (band, value) index per value, or at worst hashes the values.
+    """
+    array = pg_array("band_values", BigInteger(), values)
+    wanted = func.unnest(array).table_valued("value").render_derived(name="wanted")
+    return (
+        select(ItemBandRow.band, ItemBandRow.value, ItemRow.id, ItemRow.fingerprint, ItemRow.event_id)
+        .select_from(wanted)
+        .join(ItemBandRow, and_(ItemBandRow.band == band, ItemBandRow.value == wanted.c.value))
+        .join(ItemRow, ItemRow.id == ItemBandRow.item_id)
+        .where(ItemRow.event_id.is_not(None))
+    )
