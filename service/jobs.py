@@ -86,7 +86,7 @@ def store_outcome(context: AppContext, outcome: FetchOutcome, now: datetime) -> 
             chunk = outcome.items[start : start + STORE_CHUNK]
             repo = ItemRepository(session)
             results = repo.add_many(chunk, now=now, near_distance=distance, bands=BANDS)
-            revised = _store_revisions(repo, chunk, results, now, distance)
+            revised = _store_revisions(repo, chunk, results, now, distance, crawl.max_revisions_per_url)
             for result in results:
                 if result.status == "new":
                     new += 1
@@ -113,13 +113,20 @@ def store_outcome(context: AppContext, outcome: FetchOutcome, now: datetime) -> 
 
 
 def _store_revisions(
-    repo: ItemRepository, items: Sequence[FetchedItem], results: Sequence[AddResult], now: datetime, distance: int
+    repo: ItemRepository,
+    items: Sequence[FetchedItem],
+    results: Sequence[AddResult],
+    now: datetime,
+    distance: int,
+    max_revisions: int,
 ) -> int:
     """Store articles that changed at the same URL (e.g. updated casualty figures) as revisions.
 
     A revision gets the canonical URL plus "#rev-<hash>", the flag "revision", and joins the event of
-    the article it revises, so the new figures are classified and can raise the grade. Returns how
-    many revisions were stored.
+    the article it revises, so the new figures are classified and can raise the grade. At most
+    `max_revisions` are kept per URL (a page that changes at every fetch, e.g. with a live counter,
+    must not grow without end); past that, changes are logged and skipped. Returns how many
+    revisions were stored.
     """
     from dataclasses import replace
 
@@ -134,6 +141,10 @@ def _store_revisions(
             continue  # the same text again, or the same text under another URL
         if repo.find(content_hash=item.content_hash) is not None:
             continue  # this version is stored already
+        if repo.count_revisions(item.canonical_url) >= max_revisions:
+            log.warning("同一网址的文章已存 %d 个修订版本，不再另存新的修订：%s", max_revisions, item.canonical_url,
+                        extra=ids(source_id=item.source_id, item_id=result.item_id))
+            continue
         revision = replace(item, canonical_url=f"{item.canonical_url}#rev-{item.content_hash[:12]}",
                            flags=(*item.flags, "revision"))
         [added] = repo.add_many([revision], now=now, near_distance=distance, bands=BANDS)

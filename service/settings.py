@@ -73,6 +73,10 @@ class CrawlSettings(_Strict):
         default=None, ge=0, le=16, description="近重复判定的 SimHash 汉明距离；空 = 采集模块的默认值"
     )
     user_agent: str = Field(default="yuqing/0.1 (+public-opinion response monitoring)", description="UA")
+    max_revisions_per_url: int = Field(
+        default=20, ge=0,
+        description="同一网址的文章内容更新后最多另存多少个修订版本（0 = 不存修订）；防止不断变化的页面无限增长",
+    )
 
 
 class DashboardSettings(_Strict):

@@ -472,6 +472,15 @@ class ItemRepository:
                 out[row.id] = _event(row)
         return out
 
+    def count_revisions(self, canonical_url: str) -> int:
+        """How many revisions of the article at this URL are stored ("<url>#rev-<hash>")."""
+        prefix = f"{canonical_url}#rev-"
+        return int(
+            self.session.execute(
+                select(func.count()).where(ItemRow.canonical_url.startswith(prefix, autoescape=True))
+            ).scalar_one()
+        )
+
     def count(self) -> int:
         """Number of stored items."""
         return int(self.session.execute(select(func.count()).select_from(ItemRow)).scalar_one())

@@ -263,3 +263,42 @@ def test_article_updated_at_the_same_url_raises_the_case(tmp_path: Path, db_url:
         revision = [i for i in items.for_event(before.event_id) if "revision" in i.flags]
     assert after.id == before.id and after.trigger is Trigger.MAJOR
     assert len(revision) == 1 and revision[0].canonical_url.endswith(f"#rev-{revision[0].content_hash[:12]}")
+
+
+def test_revisions_per_url_are_capped(tmp_path: Path, db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A page that changes at every fetch (a live counter, say) keeps at most max_revisions_per_url versions."""
+    from crawlers.items import make_item
+    from crawlers.types import FetchOutcome
+
+    config_file = tmp_path / "yuqing.toml"
+    config_file.write_text(
+        '[settings.crawl]\nmax_revisions_per_url = 3\n\n[[unit]]\nid = "shili-gov"\nname = "示例市示例区人民政府"\n'
+        'jurisdiction = "示例市示例区"\n\n[[source]]\nid = "news"\nname = "示例新闻网"\n'
+        'url = "http://127.0.0.1:9/feed.xml"\n',
+        encoding="utf-8",
+    )
+    context = AppContext(load_config(config_file, env={"YUQING_DATABASE_URL": db_url}))
+    with context.session() as session:
+        sync_config(session, context.config)
+    now = datetime.now(UTC)
+
+    def poll(url: str, n: int) -> None:
+        page = make_item(source_id="news", url=url, title="示例区防汛直播",
+                         text=f"{url} 示例区防汛实时通报：第{n}次更新，累计转移群众{n * 100}人。",
+                         fetched_at=now + timedelta(minutes=n))
+        outcome = FetchOutcome(source_id="news", started_at=now, finished_at=now, ok=True, items=(page,))
+        jobs.store_outcome(context, outcome, now + timedelta(minutes=n))
+
+    # "_" is a LIKE wildcard: the other page's revisions must not count against live_a_b.html.
+    live, other = "http://127.0.0.1/live_a_b.html", "http://127.0.0.1/liveXaYb.html"
+    for n in range(3):
+        poll(other, n)
+    for n in range(6):
+        poll(live, n)
+    with context.session() as session:
+        items = ItemRepository(session)
+        assert items.count_revisions(other) == 2
+        assert items.count_revisions(live) == 3
+        assert items.count() == (1 + 2) + (1 + 3)
+    assert any("不再另存新的修订" in r.getMessage() for r in caplog.records)
+    context.dispose()
