@@ -17,8 +17,10 @@ from dashboard.auth import Permission, Role, SignedInUser, check_permission
 from dashboard.errors import AccessDenied, ActionError
 from responder import cases as transitions
 from responder.errors import ResponderError
+from responder.merge import plan_event_merge
 from responder.types import AuditEntry, Case, Channel, Plan, Response, ResponseMethod, Trigger
 from storage.errors import NotFound, StorageError
+from storage.merges import apply_event_merge
 from storage.models import EventRow, ItemRow, UnitRow
 from storage.passwords import hash_password
 from storage.records import LabelKind, LabelRecord
@@ -160,6 +162,33 @@ def dismiss(
     audit = list(written)
     label = _label(session, saved, LabelKind.DISMISS, kind, user, now, audit) if kind == FALSE_POSITIVE else None
     return ActionResult(saved, tuple(audit), label, message=f"已撤销（{kind}）。")
+
+
+def merge_duplicate(session: Session, user: SignedInUser, case_id: int, *, into_case_id: int, now: datetime) -> ActionResult:
+    """This case's event repeats the event of an earlier case: fold it in (responder.merge).
+
+    The items move to the earlier case's event, so later reprints join it; this case (and any other
+    unit's case that has a counterpart there) is dismissed as 重复, other units' cases move along.
+    """
+    check_permission(user, Permission.ACT)
+    case = _load(session, case_id, user)
+    target = _load(session, into_case_id, user)
+    if target.unit_id != case.unit_id:
+        raise ActionError(f"处置单 #{into_case_id} 属于另一个单位，只能并入本单位的处置单。")
+    repo = CaseRepository(session)
+    try:
+        merge = plan_event_merge(
+            case.event_id, target.event_id, repo.for_event(case.event_id), repo.for_event(target.event_id), now,
+            actor=user.username,
+        )
+    except ResponderError as exc:
+        raise ActionError(str(exc)) from None
+    items = apply_event_merge(session, merge, now)
+    saved = repo.get(case_id)
+    audit = tuple(e for e in merge.entries)
+    others = len(merge.moved) + len(merge.dismissed) - 1
+    also = f"，另有 {others} 个其他单位的处置单随之调整" if others > 0 else ""
+    return ActionResult(saved, audit, message=f"已作为重复并入处置单 #{into_case_id}（{items} 条条目并入其事件{also}）。")
 
 
 def close(session: Session, user: SignedInUser, case_id: int, now: datetime) -> ActionResult:

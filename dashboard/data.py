@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from classifier.types import Figures, Grade
-from dashboard.text import as_utc
+from dashboard.text import as_utc, fmt_local
 from responder.types import (
     AuditEntry,
     Case,
@@ -327,6 +327,30 @@ def case_choices(session: Session, unit_ids: Sequence[str] = (), limit: int = 20
         stmt = stmt.where(CaseRow.unit_id.in_(unit_ids))
     rows = session.execute(stmt.order_by(CaseRow.opened_at.desc()).limit(limit)).all()
     return tuple((r.id, f"#{r.id} {r.title[:40]}（{r.state}）") for r in rows)
+
+
+def merge_candidates(session: Session, case: Case, days: int = 30, limit: int = 50) -> tuple[tuple[int, str], ...]:
+    """Earlier cases of the same unit this case could repeat, newest first, as (id, label) for a picker.
+
+    Only cases opened at or before this one and not dismissed: a duplicate folds into the earlier case.
+    """
+    stmt = (
+        select(CaseRow.id, CaseRow.title, CaseRow.state, CaseRow.opened_at)
+        .where(
+            CaseRow.unit_id == case.unit_id,
+            CaseRow.id != case.id,
+            CaseRow.event_id != case.event_id,
+            CaseRow.state != CaseState.DISMISSED.value,
+            CaseRow.opened_at <= case.opened_at,
+            CaseRow.opened_at >= case.opened_at - timedelta(days=days),
+        )
+        .order_by(CaseRow.opened_at.desc(), CaseRow.id.desc())
+        .limit(limit)
+    )
+    return tuple(
+        (r.id, f"#{r.id} {r.title[:40]}（{fmt_local(as_utc(r.opened_at))} 开启，{r.state}）")
+        for r in session.execute(stmt)
+    )
 
 
 # ---------------------------------------------------------------- statistics

@@ -74,7 +74,7 @@ def _entry(
     )
 
 
-def _case_change(
+def case_change(
     case: Case, new: Case, now: datetime, actor: str, action: str, extra: dict[str, Any] | None = None
 ) -> AuditEntry:
     """A case entry whose before/after hold exactly the changed scalar fields (plus optional context)."""
@@ -320,7 +320,7 @@ def acknowledge(case: Case, now: datetime, *, actor: str) -> tuple[Case, list[Au
     if case.state is not CaseState.NEW:
         raise InvalidTransition(f"只有“待确认”的处置单可以确认，当前状态为“{case.state.value}”")
     new = replace(case, state=CaseState.ACKNOWLEDGED, acknowledged_at=now)
-    entries = [_case_change(case, new, now, actor, "case_acknowledged")]
+    entries = [case_change(case, new, now, actor, "case_acknowledged")]
     # Every transition knows `now`, so it also records breaches that happened meanwhile.
     new, breached = refresh(new, now)
     return new, entries + breached
@@ -379,7 +379,7 @@ def record_response(
     ]
     entries.extend(met_entries)
     if case.state is not CaseState.RESPONDED or case.acknowledged_at is None:
-        entries.append(_case_change(case, new, now, who, "case_responded"))
+        entries.append(case_change(case, new, now, who, "case_responded"))
     new, breached = refresh(new, now)
     return new, entries + breached
 
@@ -402,7 +402,7 @@ def dismiss(case: Case, reason: str, now: datetime, *, actor: str) -> tuple[Case
                 _clock_entry(case, clocks[i], clock, now, actor, "clock_superseded", {"reason": "处置单撤销"})
             )
     new = replace(case, state=CaseState.DISMISSED, dismiss_reason=reason.strip(), clocks=tuple(clocks))
-    return new, [_case_change(case, new, now, actor, "case_dismissed"), *entries]
+    return new, [case_change(case, new, now, actor, "case_dismissed"), *entries]
 
 
 def close(case: Case, now: datetime, *, actor: str) -> tuple[Case, list[AuditEntry]]:
@@ -416,7 +416,7 @@ def close(case: Case, now: datetime, *, actor: str) -> tuple[Case, list[AuditEnt
         names = "、".join(f"{c.kind.value}（截止 {format_local(c.due_at)}）" for c in open_clocks)
         raise InvalidTransition(f"尚有 {len(open_clocks)} 个时限未满足，不能办结：{names}")
     new = replace(case, state=CaseState.CLOSED, closed_at=now)
-    return new, [*breached, _case_change(case, new, now, actor, "case_closed")]
+    return new, [*breached, case_change(case, new, now, actor, "case_closed")]
 
 
 def reopen(
@@ -443,7 +443,7 @@ def reopen(
         dismiss_reason="",
         acknowledged_at=case.acknowledged_at or now,
     )
-    entries = [_case_change(case, new, now, actor, "case_reopened", {"reason": reason.strip()})]
+    entries = [case_change(case, new, now, actor, "case_reopened", {"reason": reason.strip()})]
     new, clock_entries = _sync_clocks(new, plan, now, actor, calendar)
     return new, entries + clock_entries
 
@@ -473,7 +473,7 @@ def regrade(
         extra: dict[str, Any] = {}
         if plan.id != case.plan_id or plan.version != case.plan_version:
             extra["plan_used"] = {"plan_id": plan.id, "plan_version": plan.version}
-        entries.append(_case_change(case, new, now, actor, "case_regraded", extra or None))
+        entries.append(case_change(case, new, now, actor, "case_regraded", extra or None))
     new, clock_entries = _sync_clocks(new, plan, now, actor, calendar)
     return new, entries + clock_entries
 

@@ -196,6 +196,17 @@ class Case:
     id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class EventMerge:
+    """What folding a duplicate event into the event it repeats does to their cases (responder.merge)."""
+
+    from_event: int
+    into_event: int
+    moved: tuple[Case, ...]  # cases of units the surviving event had none for, now on into_event
+    dismissed: tuple[Case, ...]  # duplicates of a case on the surviving event, dismissed; they stay on from_event
+    entries: tuple[AuditEntry, ...]
+
+
 class NoticeKind(StrEnum):
     """A warning before a deadline, or a notice that it was breached."""
 

@@ -299,6 +299,20 @@ with tab_act:
                 plans, _err = runtime.plans()
                 _run("转办", actions.assign, unit_id=target, reason=why, plans=plans)
 
+        st.markdown("##### 重复：并入较早的处置单")
+        with runtime.read_session() as session:
+            candidates = dict(data.merge_candidates(session, case))
+        if candidates:
+            with st.form("merge_form"):
+                into = st.selectbox("本处置单与哪一个是同一事件", list(candidates),
+                                    format_func=lambda cid: candidates.get(cid, str(cid)), key="merge_into")
+                st.caption("条目并入该处置单的事件（此后的转载也归入该事件），本处置单作为“重复”撤销；"
+                           "时限以较早的处置单为准。")
+                if st.form_submit_button("并入") and into:
+                    _run("并入", actions.merge_duplicate, into_case_id=int(into))
+        else:
+            st.caption("本单位 30 天内没有更早开启、可以并入的处置单。")
+
         st.markdown("##### 撤销（误报/无需回应）")
         with st.form("dismiss_form"):
             kind = st.radio("类型", [actions.FALSE_POSITIVE, actions.NO_RESPONSE_NEEDED], horizontal=True,

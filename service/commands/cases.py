@@ -1,4 +1,4 @@
-"""`yuqing case open|ack|respond|dismiss|close|regrade|reopen|show|list` and `yuqing sweep`."""
+"""`yuqing case open|ack|respond|dismiss|merge|close|regrade|reopen|show|list` and `yuqing sweep`."""
 
 from __future__ import annotations
 
@@ -64,6 +64,12 @@ def register(subparsers: Any) -> None:
     dismiss.add_argument("--reason", required=True)
     dismiss.add_argument("--false-positive", action="store_true", help="属误报：作为训练标签反馈给研判模型")
     dismiss.set_defaults(handler=cmd_dismiss)
+
+    merge = with_actor(sub.add_parser(
+        "merge", help="重复：把本处置单的事件并入较早处置单的事件 / fold a duplicate into an earlier case"))
+    merge.add_argument("case_id", type=int, help="重复的（较晚开启的）处置单 / the duplicate")
+    merge.add_argument("--into", type=int, required=True, help="较早开启的同一事件的处置单 / the earlier case")
+    merge.set_defaults(handler=cmd_merge)
 
     close = with_actor(sub.add_parser("close", help="办结 / close"))
     close.add_argument("case_id", type=int)
@@ -237,6 +243,33 @@ def cmd_dismiss(args: argparse.Namespace) -> int:
     stored = _transition(args, lambda case, now: dismiss(case, args.reason, now, actor=args.actor))
     if args.false_positive:
         _label(args, stored, "dismiss", f"误报：{args.reason}")
+    _print_case(stored)
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Fold a duplicate case's event into an earlier case's event (responder.merge)."""
+    from responder.merge import plan_event_merge
+    from storage.errors import NotFound
+    from storage.merges import apply_event_merge
+    from storage.repositories.cases import CaseRepository
+
+    context = _context(args)
+    now = _now()
+    with context.session() as session:
+        cases = CaseRepository(session)
+        try:
+            case, target = cases.get(args.case_id), cases.get(args.into)
+        except NotFound as exc:
+            raise CommandError(f"处置单不存在 / no such case: {exc}") from None
+        if case.unit_id != target.unit_id:
+            raise CommandError(f"处置单 {args.into} 属于另一个单位（{target.unit_id}），只能并入本单位的处置单")
+        merge = plan_event_merge(case.event_id, target.event_id, cases.for_event(case.event_id),
+                                 cases.for_event(target.event_id), now, actor=args.actor)
+        items = apply_event_merge(session, merge, now)
+        stored = cases.get(args.case_id)
+    print(f"已作为重复并入处置单 {args.into}：{items} 条条目并入事件 {merge.into_event}；"
+          f"撤销 {len(merge.dismissed)} 个、随之移动 {len(merge.moved)} 个处置单")
     _print_case(stored)
     return 0
 

@@ -147,6 +147,7 @@ def _clock_values(clock: Clock) -> dict[str, Any]:
 
 def _case_values(case: Case) -> dict[str, Any]:
     return {
+        "event_id": case.event_id,  # changes only when a duplicate event is folded into another
         "state": case.state.value,
         "grade": case.grade.value if case.grade else None,
         "trigger": case.trigger.value if case.trigger else None,

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import BigInteger, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from classifier.types import Grade
 from crawlers.types import Engagement, FetchedItem
 from storage.errors import NotFound
-from storage.models import EventRow, ItemBandRow, ItemRow, tbl
+from storage.models import CaseRow, EventRow, ItemBandRow, ItemRow, tbl
 from storage.records import AddResult, EventRecord, StoredItem
 from storage.repositories._common import (
     bulk_insert_returning,
@@ -397,6 +398,38 @@ class ItemRepository:
                 self.session.execute(delete(EventRow).where(EventRow.id == old))
         self._refresh_events(touched)
 
+    def merge_event(self, from_event: int, into_event: int) -> int:
+        """Move every item of `from_event` into `into_event` (a duplicate folded into the event it repeats).
+
+        Later near-duplicates of any of these items then join `into_event`. The surviving event takes
+        the more severe grade of the two. The emptied event is deleted unless cases still refer to it
+        (duplicates dismissed into the survivor keep theirs); its counters then read zero. Returns how
+        many items moved.
+        """
+        if from_event == into_event:
+            return 0
+        events = self.get_events([from_event, into_event])
+        if from_event not in events or into_event not in events:
+            missing = from_event if from_event not in events else into_event
+            raise NotFound(f"event {missing} not found")
+        moved = self.session.execute(
+            update(ItemRow).where(ItemRow.event_id == from_event).values(event_id=into_event)
+        ).rowcount  # type: ignore[attr-defined]
+        grades = [g for g in (events[from_event].grade, events[into_event].grade) if g]
+        if grades:
+            self.session.execute(
+                update(EventRow).where(EventRow.id == into_event).values(grade=min(grades, key=_grade_level))
+            )
+        self._refresh_events([into_event])
+        cases_left = self.session.execute(select(func.count()).where(CaseRow.event_id == from_event)).scalar_one()
+        if cases_left:
+            self.session.execute(
+                update(EventRow).where(EventRow.id == from_event).values(item_count=0, source_count=0)
+            )
+        else:
+            self.session.execute(delete(EventRow).where(EventRow.id == from_event))
+        return int(moved)
+
     def mark_classified(self, item_id: int, now: datetime, error: str | None = None) -> None:
         """Take an item off the unclassified queue (with the error, if classification failed)."""
         self.session.execute(
@@ -488,6 +521,14 @@ class ItemRepository:
     def count_events(self) -> int:
         """Number of events."""
         return int(self.session.execute(select(func.count()).select_from(EventRow)).scalar_one())
+
+
+def _grade_level(value: str) -> int:
+    """1 for 特别重大 … 4 for 一般; 9 for anything unknown (least severe)."""
+    try:
+        return Grade(value).level
+    except ValueError:
+        return 9
 
 
 def _bind(name: str, type_: Any = None) -> Any:

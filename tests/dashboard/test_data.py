@@ -75,3 +75,17 @@ def test_percentile() -> None:
     assert data.percentile([], 0.9) is None
     assert data.percentile([5.0], 0.9) == 5.0
     assert data.percentile([0.0, 10.0], 0.9) == 9.0
+
+
+def test_merge_candidates_are_earlier_open_cases_of_the_same_unit(seeded_any: Seeded) -> None:
+    engine, session = _session(seeded_any.url)
+    try:
+        major = data.load_case(session, seeded_any.case_ids["major"])
+        hostile = data.load_case(session, seeded_any.case_ids["hostile"])
+        assert major is not None and hostile is not None
+        assert [cid for cid, _label in data.merge_candidates(session, major)] == [seeded_any.case_ids["hostile"]]
+        assert data.merge_candidates(session, hostile) == ()  # nothing opened before it
+        assert data.merge_candidates(session, major, days=1) == ()  # hostile opened 50 hours before
+    finally:
+        session.close()
+        engine.dispose()

@@ -356,3 +356,36 @@ def test_undelivered_notices_on_the_duty_board_and_the_case_page(app: AppFactory
         "【预警】已送达的提醒": "已发送", "【预警】钉钉发送失败的提醒": "发送失败", "【超时】发送途中系统停止的提醒": "状态未知",
     }
     assert any("未能送达" in w.value for w in page.warning)
+
+
+def test_duty_merges_a_duplicate_into_the_earlier_case(app: AppFactory, seeded: Seeded, session_of) -> None:  # type: ignore[no-untyped-def]
+    from storage.repositories.cases import CaseRepository
+    from storage.repositories.items import ItemRepository
+
+    later, earlier = seeded.case_ids["major"], seeded.case_ids["hostile"]
+    with session_of() as s:
+        before = CaseRepository(s).get(later)
+        moving = len(ItemRepository(s).for_event(before.event_id))
+        kept = len(ItemRepository(s).for_event(CaseRepository(s).get(earlier).event_id))
+    # The earlier case offers nothing to fold into: a case only folds into one opened before it.
+    first = app(Role.DUTY, "case", query={"id": str(earlier)})
+    first.run()
+    assert not first.exception and not [s for s in first.get("selectbox") if s.key == "merge_into"]
+    assert any("没有更早开启" in c.value for c in first.caption)
+
+    at = app(Role.DUTY, "case", query={"id": str(later)})
+    at.run()
+    picker = at.selectbox(key="merge_into")
+    assert picker.options and picker.options[0].startswith(f"#{earlier} ")
+    picker.select_index(0)
+    _submit(at, "并入")
+    assert not at.exception
+    assert any(f"已作为重复并入处置单 #{earlier}" in s.value for s in at.success)
+    with session_of() as s:
+        merged = CaseRepository(s).get(later)
+        survivor = CaseRepository(s).get(earlier)
+        assert merged.state.value == "误报/无需回应" and merged.dismiss_reason == f"重复：已并入处置单 #{earlier}"
+        assert len(ItemRepository(s).for_event(survivor.event_id)) == kept + moving
+        actors = {a.actor for a in s.execute(select(AuditRow).where(AuditRow.case_id == later)).scalars()
+                  if a.action == "case_dismissed"}
+        assert actors == {"duty"}

@@ -302,3 +302,62 @@ def test_revisions_per_url_are_capped(tmp_path: Path, db_url: str, caplog: pytes
         assert items.count() == (1 + 2) + (1 + 3)
     assert any("不再另存新的修订" in r.getMessage() for r in caplog.records)
     context.dispose()
+
+
+def test_duplicate_case_merged_by_cli_and_later_reprints_join_the_earlier_event(
+    tmp_path: Path, db_url: str, hook: WebhookServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two reports of one accident worded too differently to fold: staff merge the later case into the
+    earlier one; the next reprint of the later report then joins the earlier case's event, no new case."""
+    from service.cli import main
+
+    first = ("今天下午3时许，示例市示例区和平街一处在建工地发生塔吊倒塌事故，事故已造成11人死亡、6人受伤。"
+             "示例区人民政府已成立事故处置工作组，全力开展搜救和伤员救治工作，事故原因正在调查中。")
+    second = ("记者从示例区应急部门获悉，和平街建筑工地塔吊倒塌后，现场搜救持续进行，截至目前共有11名工人遇难，"
+              "另有6人在医院接受治疗。当地已对全区在建工地起重机械开展安全排查。")
+    feed = ReplayFeed([
+        ReplayItem("a", "示例区和平街工地塔吊倒塌 11人遇难", first, 0),
+        ReplayItem("b", "示例区塔吊倒塌事故搜救持续 遇难人数11人", second, 60),
+    ])
+    server = ReplayServer(feed).start()
+    try:
+        context = make_context(tmp_path, db_url, server.feed_url, hook.port)
+        classifier = jobs.build_classifier(context)
+        jobs.poll_source(context, "news")
+        jobs.classify_pending(context, classifier, datetime.now(UTC))
+        feed.add_now(ReplayItem("b", "示例区塔吊倒塌事故搜救持续 遇难人数11人", second, 0))
+        jobs.poll_source(context, "news")
+        jobs.classify_pending(context, classifier, datetime.now(UTC))
+        with context.session() as session:
+            earlier, later = sorted(CaseRepository(session).list(unit_ids=["shili-gov"]), key=lambda c: c.opened_at)
+        assert earlier.event_id != later.event_id and later.state is CaseState.NEW
+
+        monkeypatch.setenv("YUQING_DATABASE_URL", db_url)
+        monkeypatch.delenv("YUQING_CONFIG", raising=False)
+        config = str(tmp_path / "yuqing.toml")
+        assert main(["--config", config, "case", "merge", str(earlier.id), "--into", str(later.id)]) == 1
+        assert "较晚开启的处置单并入较早开启的处置单" in capsys.readouterr().err
+        assert main(["--config", config, "case", "merge", str(later.id), "--into", str(earlier.id),
+                     "--actor", "值班员甲"]) == 0
+        assert f"已作为重复并入处置单 {earlier.id}" in capsys.readouterr().out
+
+        # A reprint of the later report under another headline arrives afterwards.
+        feed.add_now(ReplayItem("c", "转载：示例区塔吊倒塌事故搜救持续", second, 0))
+        jobs.poll_source(context, "news")
+        jobs.classify_pending(context, classifier, datetime.now(UTC))
+    finally:
+        server.stop()
+    with context.session() as session:
+        cases = CaseRepository(session)
+        gov = {c.id: c for c in cases.list(unit_ids=["shili-gov"])}
+        items = ItemRepository(session)
+        survivor_items = items.for_event(earlier.event_id)
+        audit = AuditRepository(session).for_case(later.id or 0)
+    assert set(gov) == {earlier.id, later.id}  # no third case for the reprint
+    assert gov[later.id].state is CaseState.DISMISSED
+    assert gov[later.id].dismiss_reason == f"重复：已并入处置单 #{earlier.id}"
+    assert gov[earlier.id].state is CaseState.NEW and gov[earlier.id].clocks == earlier.clocks
+    assert len(survivor_items) == 3  # both reports and the reprint
+    assert {e.action for e in audit} >= {"case_dismissed", "clock_superseded"}
+    assert all(e.actor == "值班员甲" for e in audit if e.action == "case_dismissed")
+    context.dispose()
