@@ -34,12 +34,13 @@ from storage.models import (
     ResponseRow,
     SourceRow,
     UnitRow,
-    UserRow,
 )
-from storage.records import PENDING_UNKNOWN_AFTER, NoticeRecord, NoticeStatus
+from storage.records import PENDING_UNKNOWN_AFTER, NoticeRecord, NoticeStatus, SourceHealth, UserRecord
 from storage.repositories.audit import AuditRepository
 from storage.repositories.cases import CaseRepository
 from storage.repositories.notices import NoticeRepository
+from storage.repositories.sources import SourceRepository
+from storage.repositories.users import UserRepository
 
 OPEN_STATES: tuple[str, ...] = (CaseState.NEW.value, CaseState.ACKNOWLEDGED.value, CaseState.RESPONDED.value)
 BOARD_LIMIT = 300
@@ -641,35 +642,9 @@ def undelivered_notices(session: Session, now: datetime, unit_ids: Sequence[str]
 # ---------------------------------------------------------------- administration
 
 
-@dataclass(frozen=True, slots=True)
-class SourceHealth:
-    """A source with its health."""
-
-    id: str
-    name: str
-    kind: str
-    url: str
-    enabled: bool
-    health: str
-    last_success_at: datetime | None
-    last_failure_at: datetime | None
-    consecutive_failures: int
-    last_error: str
-    next_poll_at: datetime | None
-    removed: bool
-
-
 def sources_health(session: Session) -> tuple[SourceHealth, ...]:
     """Every source with last success, failures and next poll; failing ones first."""
-    rows = session.execute(select(SourceRow)).scalars()
-    out = [
-        SourceHealth(
-            r.id, r.name, r.kind, r.url, r.enabled, r.health, r.last_success_at, r.last_failure_at,
-            r.consecutive_failures, r.last_error or "", r.next_poll_at, r.removed_at is not None,
-        )
-        for r in rows
-    ]
-    return tuple(sorted(out, key=lambda s: (-s.consecutive_failures, s.name)))
+    return tuple(sorted(SourceRepository(session).list_health(), key=lambda s: (-s.consecutive_failures, s.name)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -685,22 +660,17 @@ class UserInfo:
     created_at: datetime
 
 
+def _user_info(record: UserRecord) -> UserInfo:
+    return UserInfo(record.id, record.username, record.display_name, record.role.value, record.units, record.active,
+                    record.created_at)
+
+
 def users(session: Session) -> tuple[UserInfo, ...]:
     """Every user, by username."""
-    rows = session.execute(select(UserRow).order_by(UserRow.username)).scalars()
-    return tuple(
-        UserInfo(r.id, r.username, r.display_name, r.role, tuple(str(u) for u in (r.units or [])), r.active, r.created_at)
-        for r in rows
-    )
+    return tuple(_user_info(r) for r in UserRepository(session).list())
 
 
 def user_credentials(session: Session, username: str) -> tuple[UserInfo, str] | None:
     """The user and their password hash, for sign-in only."""
-    row = session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
-    if row is None:
-        return None
-    info = UserInfo(
-        row.id, row.username, row.display_name, row.role, tuple(str(u) for u in (row.units or [])), row.active,
-        row.created_at,
-    )
-    return info, row.password_hash
+    record = UserRepository(session).get_by_username(username)
+    return (_user_info(record), record.password_hash) if record is not None else None

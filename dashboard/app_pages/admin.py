@@ -30,17 +30,17 @@ with tab_sources:
             "信息源": s.name,
             "编号": s.id,
             "类型": s.kind,
-            "状态": HEALTH_LABEL.get(s.health, s.health) + ("（已停用）" if not s.enabled or s.removed else ""),
+            "状态": HEALTH_LABEL.get(s.health.value, s.health.value) + ("（已停用）" if not s.enabled or s.removed else ""),
             "最近成功（北京时间）": fmt_local(s.last_success_at),
             "最近失败（北京时间）": fmt_local(s.last_failure_at),
             "连续失败": s.consecutive_failures,
             "下次抓取（北京时间）": fmt_local(s.next_poll_at),
-            "最近错误": s.last_error,
+            "最近错误": s.last_error or "",
             "地址": s.url,
         }
         for s in sources
     ]
-    failing = sum(1 for s in sources if s.health != "ok")
+    failing = sum(1 for s in sources if s.health.value != "ok")
     if failing:
         st.warning(f"{failing} 个信息源状态异常。")
     df = views.frame(rows)
