@@ -16,8 +16,8 @@ from typing import Any
 
 from classifier.types import Grade
 from responder.audit import case_fields, clock_key, clock_to_dict, response_to_dict
-from responder.deadlines import WorkCalendar, due_at
-from responder.errors import InvalidInput, InvalidTransition
+from responder.deadlines import PROVISIONAL_NOTE, WeekdayCalendar, WorkCalendar, due_at
+from responder.errors import CalendarNotCovered, InvalidInput, InvalidTransition
 from responder.plans import rules_for
 from responder.times import format_local, require_aware
 from responder.types import (
@@ -134,17 +134,26 @@ def _new_clock(
             "basis_planned": rule.basis.value,
             "basis_note": f"预案规定以{_BASIS_LABEL[rule.basis]}起算，该时间未知，改以{_BASIS_LABEL[used]}起算",
         }
+    citation = rule.citation
+    try:
+        due = due_at(started, rule.limit, rule.unit, calendar)
+    except CalendarNotCovered as exc:
+        # A year without holiday data (the State Council publishes it each autumn): open the case with a
+        # provisional Monday–Friday deadline, said so on the clock, rather than not opening it at all.
+        due = due_at(started, rule.limit, rule.unit, WeekdayCalendar())
+        citation = f"{rule.citation}（{PROVISIONAL_NOTE}）"
+        note = {**note, "calendar_note": f"{PROVISIONAL_NOTE}：{exc}"}
     clock = Clock(
         kind=rule.kind,
         basis=used,
         started_at=started,
-        due_at=due_at(started, rule.limit, rule.unit, calendar),
+        due_at=due,
         limit=rule.limit,
         unit=rule.unit,
         plan_id=plan.id,
         plan_version=plan.version,
         trigger=trigger,
-        citation=rule.citation,
+        citation=citation,
         met_by=rule.met_by,
         repeats=rule.repeats,
     )

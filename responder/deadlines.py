@@ -98,6 +98,33 @@ def load_holiday_file(path: Path) -> dict[int, tuple[frozenset[date], frozenset[
     return out
 
 
+PROVISIONAL_NOTE = "该年节假日安排未收录，暂按周一至周五计算工作日，请核对"
+
+
+class WeekdayCalendar:
+    """Monday to Friday, no holidays: the provisional calendar for a year no holiday data covers.
+
+    Holidays only push a working-day deadline later, so the provisional due is rarely late; a 调休
+    weekend working day could bring the true due a day earlier, hence the note on such clocks.
+    """
+
+    def is_workday(self, day: date) -> bool:
+        """True from Monday to Friday."""
+        return day.weekday() < 5
+
+
+def uncovered_years(today: date, horizon_days: int = 45, calendar: WorkCalendar | None = None) -> list[int]:
+    """Years between today and `horizon_days` ahead that the working-day calendar does not cover."""
+    cal = calendar if calendar is not None else default_calendar()
+    missing = []
+    for year in range(today.year, (today + timedelta(days=horizon_days)).year + 1):
+        try:
+            cal.is_workday(date(year, 12, 31))
+        except CalendarNotCovered:
+            missing.append(year)
+    return missing
+
+
 _default_calendar: ChineseWorkCalendar | None = None
 
 

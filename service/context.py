@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,20 @@ class AppContext:
 
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    def calendar_warning(self, today: date) -> str | None:
+        """A warning when the working-day calendar lacks holiday data for a year starting soon, else None."""
+        from responder.deadlines import uncovered_years
+
+        _ = self.plans  # configures the calendar with the config's holiday files
+        years = uncovered_years(today)
+        if not years:
+            return None
+        named = "、".join(f"{y} 年" for y in years)
+        return (
+            f"工作日日历未收录 {named}的节假日安排：政策解读等按工作日计算的时限将暂按周一至周五计算，并在时限上注明。"
+            "国务院办公厅发布当年节假日安排后，请升级 chinesecalendar，或在 settings.holiday_files 中补充。"
+        )
 
     @cached_property
     def plans(self) -> dict[str, Plan]:

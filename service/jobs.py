@@ -232,7 +232,7 @@ def classify_pending(
 
     Assessing is pure; the writes for up to WRITE_BATCH items share one transaction (a crash rolls the
     batch back and the items stay queued). If opening a case fails for one item (e.g. a working-day
-    clock in a year the holiday calendar does not cover), the batch is redone item by item so only
+    plan rule that cannot be computed), the batch is redone item by item so only
     that item is marked with its error: loud, not lost.
     """
     from responder.errors import ResponderError

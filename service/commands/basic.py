@@ -62,6 +62,9 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     print(f"配置有效 / config OK: {where}")
     print(f"  单位 units: {len(config.file.unit)}  信息源 sources: {len(config.file.source)}  预案 plans: {len(plans)}")
     print(f"  数据库 database: {_redacted(config.database_url)}")
+    warning = context.calendar_warning(datetime.now(ZoneInfo(config.file.settings.timezone)).date())
+    if warning:
+        print(f"  注意 / warning: {warning}")
     return 0
 
 

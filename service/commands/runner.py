@@ -75,6 +75,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.no_dashboard:
         dashboard = start_dashboard(context, settings.address, settings.port)
     _banner(context, credentials, dashboard is not None)
+    warning = context.calendar_warning(datetime.now(UTC).date())
+    if warning:
+        log.warning(warning)
 
     runner = Runner(context) if not args.dashboard_only else None
 
@@ -207,6 +210,7 @@ def _banner(context: AppContext, credentials: list[tuple[str, str, str]], dashbo
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Whether the scheduler is alive, the last sweep, failing sources and the classification queue."""
+    from responder.times import SHANGHAI, format_local
     from service.scheduler import HEARTBEAT_KEY, LEASE_NAME
     from storage.records import PENDING_UNKNOWN_AFTER
     from storage.repositories.items import ItemRepository
@@ -230,6 +234,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     beat_at = datetime.fromisoformat(heartbeat["at"]) if heartbeat else None
     alive = holder is not None and beat_at is not None and now - beat_at < timedelta(seconds=ttl * 2)
+    calendar = context.calendar_warning(now.astimezone(SHANGHAI).date())
     data = {
         "scheduler_alive": alive,
         "holder": holder,
@@ -237,6 +242,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         "last_sweep": sweep,
         "failing_sources": [{"id": s.id, "failures": s.consecutive_failures, "error": s.last_error} for s in failing],
         "unclassified": queue,
+        "calendar_warning": calendar,
         "undelivered_notices_24h": [
             {"key": r.notice.key, "case_id": r.notice.case_id, "status": r.status.value, "attempts": r.attempts,
              "error": r.last_error}
@@ -246,8 +252,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
         return 0 if alive else 3
-    from responder.times import format_local
-
     print(f"调度 scheduler: {'运行中' if alive else '未运行'}" + (f"（{holder}）" if holder else ""))
     if beat_at:
         print(f"  最近心跳 {format_local(beat_at)}")
@@ -263,6 +267,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  {s.id}: 连续失败 {s.consecutive_failures} 次 — {s.last_error}")
     else:
         print("信息源 sources: 全部正常")
+    if calendar:
+        print(f"注意 calendar: {calendar}")
     if undelivered:
         print(f"最近24小时未送达的提醒 undelivered notices: {len(undelivered)}（请电话通知相关单位）")
         for r in undelivered[:10]:

@@ -141,6 +141,33 @@ def test_policy_clock_working_days(plans: dict[str, Plan]) -> None:
     assert due_working_day(c.due_at).isoformat() == "2025-02-05"
 
 
+def test_a_year_without_holiday_data_gets_a_provisional_weekday_clock(plans: dict[str, Plan]) -> None:
+    """2031 is in no holiday data: the case still opens, Monday–Friday counted, and the clock says so."""
+    from datetime import date
+
+    from responder.deadlines import PROVISIONAL_NOTE, uncovered_years
+    from responder.errors import CalendarNotCovered
+
+    times = CaseTimes(occurred_at=None, first_online_at=None, discovered_at=sh(2031, 5, 2, 10, 0))  # a Friday
+    case, entries = open_case(9, "U1", "关于印发某办法的通知", "政策发布", None, Trigger.POLICY, False, times,
+                              plans["unit_default"], sh(2031, 5, 2, 10, 5))
+    c = clock(case, ClockKind.POLICY_INTERPRETATION)
+    assert due_working_day(c.due_at) == date(2031, 5, 7)  # Mon 5, Tue 6, Wed 7: weekends skipped
+    assert c.citation.endswith(f"（{PROVISIONAL_NOTE}）")
+    [started] = [e for e in entries if e.action == "clock_started"]
+    assert started.after is not None and "2031" in started.after["calendar_note"]
+
+    class Until2030:
+        def is_workday(self, day: date) -> bool:
+            if day.year > 2030:
+                raise CalendarNotCovered(str(day.year))
+            return day.weekday() < 5
+
+    assert uncovered_years(date(2030, 12, 10), horizon_days=45, calendar=Until2030()) == [2031]
+    assert uncovered_years(date(2030, 11, 1), horizon_days=45, calendar=Until2030()) == []
+    assert uncovered_years(date(2025, 3, 1)) == []  # the statutory calendar package covers 2025
+
+
 def test_basis_fallback_is_recorded(plans: dict[str, Plan]) -> None:
     times = CaseTimes(occurred_at=None, first_online_at=ONLINE, discovered_at=DISCOVERED)
     case, entries = open_major(plans["unit_default"], times=times)

@@ -284,3 +284,34 @@ def test_status_lists_notices_that_reached_no_one(config_file: Path, db_url: str
     assert "刚认领" not in out  # still being sent
     code, out, _ = run(capsys, "--config", str(config_file), "status", "--json")
     assert sorted(n["key"] for n in json.loads(out)["undelivered_notices_24h"]) == ["a", "b"]
+
+
+def test_missing_holiday_data_is_warned_about_and_a_holiday_file_fills_it(tmp_path: Path) -> None:
+    from datetime import date
+
+    from responder.deadlines import configure_default_calendar
+    from service.context import AppContext
+    from service.settings import load_config
+
+    config = tmp_path / "yuqing.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    context = AppContext(load_config(config, env={}))
+    warning = context.calendar_warning(date(2031, 12, 1))
+    assert warning is not None and "2031 年、2032 年" in warning and "settings.holiday_files" in warning
+    assert context.calendar_warning(date(2025, 3, 1)) is None
+
+    holidays = tmp_path / "holidays.toml"
+    holidays.write_text(
+        "".join(
+            f'[year.{y}]\ncitation = "国务院办公厅关于{y}年部分节假日安排的通知（测试数据）"\n'
+            f"holidays = [{y}-01-01]\nworkdays = []\n\n"
+            for y in (2031, 2032)
+        ),
+        encoding="utf-8",
+    )
+    config.write_text(CONFIG.replace('var_dir = "var"', 'var_dir = "var"\nholiday_files = ["holidays.toml"]'),
+                      encoding="utf-8")
+    try:
+        assert AppContext(load_config(config, env={})).calendar_warning(date(2031, 12, 1)) is None
+    finally:
+        configure_default_calendar([])  # the process-wide calendar goes back to the statutory one
