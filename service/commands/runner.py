@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from service.cli import CommandError, config_from_args
 from service.context import AppContext
@@ -75,7 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.no_dashboard:
         dashboard = start_dashboard(context, settings.address, settings.port)
     _banner(context, credentials, dashboard is not None)
-    warning = context.calendar_warning(datetime.now(UTC).date())
+    warning = context.calendar_warning(datetime.now(ZoneInfo(config.file.settings.timezone)).date())
     if warning:
         log.warning(warning)
 
