@@ -3,7 +3,8 @@
 Builds 25k / 50k / 100k items from ../shared/data (NLPCC headlines, Weibo posts, 12345 messages and
 composites of them), plants reprints of ~3% of the items (same body with another headline, an
 added/changed source line, 1–3 small character edits, or a dropped closing sentence), then times
-SimHash fingerprinting and NearDuplicateIndex clustering, measures peak memory of the clustering
+SimHash fingerprinting and NearDuplicateIndex clustering (per-item distance by length, crawlers.dedup.
+NEAR_DUPLICATE_RULE; fixed distances in the comparison), measures peak memory of the clustering
 (tracemalloc), and scores the planted reprints:
 
 - recall: planted reprints placed in their original's cluster / planted reprints (also by kind of
@@ -37,10 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawlers.dedup import (
     BANDS,
+    MAX_NEAR_DUPLICATE_DISTANCE,
     NEAR_DUPLICATE_DISTANCE,
+    NEAR_DUPLICATE_RULE,
     NearDuplicateIndex,
     _informative,
-    item_fingerprint,
+    item_signature,
+    near_duplicate_distance,
 )
 
 SOURCE_LINES = ["来源：新华社", "来源：人民日报客户端", "（记者 张伟 通讯员 李娜）", "原标题：{t}", "责任编辑：王强",
@@ -150,22 +154,28 @@ def build(size: int, seed: int, headlines: list[str], posts: list[str], messages
     return head + tail
 
 
-def run(items: list[Item], n_bands: int, distance: int, measure_memory: bool) -> dict[str, object]:
-    """Fingerprint and cluster items; time, memory and scores as a dict."""
+def run(items: list[Item], n_bands: int, distance: int | None, measure_memory: bool) -> dict[str, object]:
+    """Fingerprint and cluster items; time, memory and scores as a dict.
+
+    distance None: the per-item distance of crawlers.dedup.near_duplicate_distance (NEAR_DUPLICATE_RULE),
+    as the service uses it; an int: that fixed distance for every item.
+    """
     t0, c0 = time.perf_counter(), time.process_time()
-    fps = [item_fingerprint(it.title, it.text) for it in items]
+    signatures = [item_signature(it.title, it.text) for it in items]
+    fps = [fp for fp, _ in signatures]
+    limits = [near_duplicate_distance(n) if distance is None else distance for _, n in signatures]
     t_fp, c_fp = time.perf_counter() - t0, time.process_time() - c0
     gc.collect()
     t1, c1 = time.perf_counter(), time.process_time()
-    index = NearDuplicateIndex(distance=distance, n_bands=n_bands)
-    clusters = [index.add(i, fp) for i, fp in enumerate(fps)]
+    index = NearDuplicateIndex(distance=max(limits, default=0), n_bands=n_bands)
+    clusters = [index.add(i, fp, limit) for i, (fp, limit) in enumerate(zip(fps, limits, strict=True))]
     t_cluster, c_cluster = time.perf_counter() - t1, time.process_time() - c1
     peak_mb = 0.0
     if measure_memory:
         tracemalloc.start()
-        idx2 = NearDuplicateIndex(distance=distance, n_bands=n_bands)
-        for i, fp in enumerate(fps):
-            idx2.add(i, fp)
+        idx2 = NearDuplicateIndex(distance=max(limits, default=0), n_bands=n_bands)
+        for i, (fp, limit) in enumerate(zip(fps, limits, strict=True)):
+            idx2.add(i, fp, limit)
         peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
         tracemalloc.stop()
         del idx2
@@ -234,11 +244,14 @@ def main() -> int:
         return 1
     sizes = [int(s) for s in args.sizes.split(",")]
     results = []
-    print(f"BANDS={BANDS} NEAR_DUPLICATE_DISTANCE={NEAR_DUPLICATE_DISTANCE}")
+    rule = {"from_chars_distance": [list(step) for step in NEAR_DUPLICATE_RULE],
+            "max_distance": MAX_NEAR_DUPLICATE_DISTANCE, "probe": "band value and its 1-bit neighbours"}
+    print(f"BANDS={BANDS} distance by length (from chars, distance)={list(NEAR_DUPLICATE_RULE)} "
+          f"(fixed NEAR_DUPLICATE_DISTANCE={NEAR_DUPLICATE_DISTANCE} for comparison)")
     print(f"{'items':>8} {'fp s':>7} {'cluster s':>9} {'total s':>8} {'cpu s':>7} {'peak MB':>8} {'planted':>8} {'recall':>7} {'precision':>9} {'prec 20+':>8} {'joins':>6} {'short':>6}")
     for size in sizes:
         items = build(size, 42, headlines, posts, messages)
-        r = run(items, BANDS, NEAR_DUPLICATE_DISTANCE, True)
+        r = run(items, BANDS, None, True)
         results.append(r)
         print(f"{r['items']:>8} {r['fingerprint_s']:>7} {r['cluster_s']:>9} {r['total_s']:>8} {r['total_cpu_s']:>7} {r['peak_mb']:>8} "
               f"{r['planted']:>8} {r['recall']:>7} {r['precision']:>9} {r['precision_20plus']:>8} {r['joins']:>6} "
@@ -256,11 +269,11 @@ def main() -> int:
         items = build(sizes[0], 42, headlines, posts, messages)
         print(f"\nband/distance alternatives at {sizes[0]} items:")
         print(f"{'bands':>6} {'dist':>5} {'cluster s':>9} {'recall':>7} {'precision':>9} {'prec 20+':>8}")
-        for n_bands, dist in ((2, 1), (4, 2), (4, 3), (8, 5), (8, 7)):
+        for n_bands, dist in ((2, 1), (4, 2), (4, 3), (4, 5), (4, 7), (8, 5), (8, 7)):
             r = run(items, n_bands, dist, False)
             compare.append({"bands": n_bands, "distance": dist, **r})
             print(f"{n_bands:>6} {dist:>5} {r['cluster_s']:>9} {r['recall']:>7} {r['precision']:>9} {r['precision_20plus']:>8}")
-    print(json.dumps({"bands": BANDS, "distance": NEAR_DUPLICATE_DISTANCE, "sizes": results,
+    print(json.dumps({"bands": BANDS, "distance": "by length", "rule": rule, "sizes": results,
                       "growth_vs_linear": growth, "alternatives": compare}, ensure_ascii=False))
     return 0
 

@@ -71,13 +71,16 @@ def fetch_source(spec: SourceSpec, etag: str | None, last_modified: str | None, 
 
 def store_outcome(context: AppContext, outcome: FetchOutcome, now: datetime) -> PollReport:
     """Store a fetch outcome's items idempotently and record the fetch for source health."""
-    from crawlers.dedup import BANDS, NEAR_DUPLICATE_DISTANCE
+    from functools import partial
+
+    from crawlers.dedup import BANDS, item_near_distance
     from storage.records import HealthPolicy
     from storage.repositories.items import ItemRepository
     from storage.repositories.sources import SourceRepository
 
     crawl = context.config.file.settings.crawl
-    distance = crawl.near_duplicate_distance if crawl.near_duplicate_distance is not None else NEAR_DUPLICATE_DISTANCE
+    # Join distance per item by its length (crawlers.dedup.NEAR_DUPLICATE_RULE); the setting can only lower it.
+    distance = partial(item_near_distance, cap=crawl.near_duplicate_distance)
     new = seen = 0
     # Items are committed in chunks before the fetch is recorded: a crash loses at most one chunk,
     # and since the conditional-GET state is saved last, the next poll fetches the rest again.
@@ -117,7 +120,7 @@ def _store_revisions(
     items: Sequence[FetchedItem],
     results: Sequence[AddResult],
     now: datetime,
-    distance: int,
+    distance: Callable[[FetchedItem], int],
     max_revisions: int,
 ) -> int:
     """Store articles that changed at the same URL (e.g. updated casualty figures) as revisions.

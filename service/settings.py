@@ -70,7 +70,9 @@ class CrawlSettings(_Strict):
     backoff_max_s: int = Field(default=3600, ge=1, description="退避的最长时长（秒）")
     alert_after_failures: int = Field(default=5, ge=1, description="连续失败多少次后发出信息源告警")
     near_duplicate_distance: int | None = Field(
-        default=None, ge=0, le=16, description="近重复判定的 SimHash 汉明距离；空 = 采集模块的默认值"
+        default=None, ge=0, le=7,
+        description="近重复判定的 SimHash 汉明距离上限；空 = 按文本长度自动（40 字以下 3，40–59 字 4，60–99 字 7，"
+        "100–299 字 6，300 字以上 5）；填写时只会降低距离（3 = 旧的固定距离，0 = 只合并指纹完全相同的条目）",
     )
     user_agent: str = Field(default="yuqing/0.1 (+public-opinion response monitoring)", description="UA")
     max_revisions_per_url: int = Field(

@@ -4,11 +4,16 @@ import pytest
 
 from crawlers.dedup import (
     BANDS,
+    MAX_NEAR_DUPLICATE_DISTANCE,
     NEAR_DUPLICATE_DISTANCE,
+    NEAR_DUPLICATE_RULE,
     NearDuplicateIndex,
     bands,
+    fingerprint_length,
     hamming,
     item_fingerprint,
+    item_signature,
+    near_duplicate_distance,
     simhash,
 )
 
@@ -81,7 +86,75 @@ def test_index_clusters_reprints() -> None:
 
 def test_index_rejects_unsound_distance() -> None:
     with pytest.raises(ValueError):
-        NearDuplicateIndex(distance=4, n_bands=4)
+        NearDuplicateIndex(distance=8, n_bands=4)  # beyond 2 * n_bands - 1 even probing can miss pairs
+    with pytest.raises(ValueError):
+        NearDuplicateIndex().add("a", 0, distance=8)
+
+
+# A short complaint (67 characters) and a reprint with one word changed: distance 6, and no band
+# of the two fingerprints is equal, so only the one-bit probes find the pair.
+SHORT = (
+    "市民反映幸福路与光明街交叉口的红绿灯已经坏了三天，早晚高峰车辆拥堵严重，行人过马路非常危险，"
+    "希望交警部门尽快派人维修并在路口安排人员疏导交通。"
+)
+SHORT_EDITED = SHORT.replace("严重", "厉害")
+SHORT_OTHERS = (
+    "城东新区多个小区近日反映自来水出现浑浊发黄的情况，部分居民家中水龙头流出的水带有明显异味，"
+    "物业称已上报供水公司，但至今没有给出原因和处理时间。",
+    "春节临近，本市多家大型商超和农贸市场加大了蔬菜肉蛋等生活必需品的储备，市场监管部门也加强了"
+    "价格巡查，确保节日期间供应充足、价格总体平稳。",
+)
+
+
+def test_short_edited_reprint_is_beyond_three_and_shares_no_band() -> None:
+    a, b = item_fingerprint("t", SHORT), item_fingerprint("t", SHORT_EDITED)
+    assert 4 <= hamming(a, b) <= 7
+    assert all(x != y for x, y in zip(bands(a), bands(b), strict=True))
+    assert fingerprint_length("t", SHORT_EDITED) == item_signature("t", SHORT_EDITED)[1] == 67
+    assert near_duplicate_distance(67) >= hamming(a, b)
+
+
+def test_index_joins_short_edited_reprint_by_length_rule() -> None:
+    idx = NearDuplicateIndex(distance=MAX_NEAR_DUPLICATE_DISTANCE)
+    limit = near_duplicate_distance(fingerprint_length("t", SHORT_EDITED))
+    assert idx.add("orig", item_fingerprint("t", SHORT), limit) == "orig"
+    for n, other in enumerate(SHORT_OTHERS):
+        fp = item_fingerprint("t", other)
+        assert idx.add(f"other{n}", fp, near_duplicate_distance(fingerprint_length("t", other))) == f"other{n}"
+    assert idx.add("reprint", item_fingerprint("t", SHORT_EDITED), limit) == "orig"
+    # With the fixed distance 3 (or a cap of 3) the reprint stays apart.
+    fixed = NearDuplicateIndex()
+    fixed.add("orig", item_fingerprint("t", SHORT))
+    assert fixed.add("reprint", item_fingerprint("t", SHORT_EDITED), near_duplicate_distance(67, cap=3)) == "reprint"
+
+
+def test_distance_rule() -> None:
+    steps = dict(NEAR_DUPLICATE_RULE)
+    assert near_duplicate_distance(0) == NEAR_DUPLICATE_DISTANCE == 3
+    assert near_duplicate_distance(39) == 3
+    for start, distance in NEAR_DUPLICATE_RULE:
+        assert near_duplicate_distance(start) == distance == steps[start]
+        assert distance <= MAX_NEAR_DUPLICATE_DISTANCE == 2 * BANDS - 1
+    assert near_duplicate_distance(10_000) == NEAR_DUPLICATE_RULE[-1][1]
+    assert near_duplicate_distance(80, cap=0) == 0
+    assert near_duplicate_distance(80, cap=3) == 3
+    assert near_duplicate_distance(20, cap=16) == 3  # a cap never raises the distance
+
+
+def test_probing_finds_every_pair_within_seven() -> None:
+    import random
+
+    rng = random.Random(7)
+    idx = NearDuplicateIndex(distance=MAX_NEAR_DUPLICATE_DISTANCE)
+    base = rng.getrandbits(64)
+    idx.add("base", base)
+    for _ in range(200):
+        flipped = base
+        for bit in rng.sample(range(64), rng.randint(1, 7)):
+            flipped ^= 1 << bit
+        assert idx.nearest(flipped) == ("base", hamming(base, flipped))
+    assert idx.nearest(base ^ 0x7F) == ("base", 7)
+    assert idx.nearest(base ^ 0xFF) is None  # distance 8
 
 
 def test_short_bodies_use_title() -> None:
