@@ -43,6 +43,7 @@ from crawlers.dedup import (
     NEAR_DUPLICATE_RULE,
     NearDuplicateIndex,
     _informative,
+    figures,
     item_signature,
     near_duplicate_distance,
 )
@@ -164,11 +165,16 @@ def run(items: list[Item], n_bands: int, distance: int | None, measure_memory: b
     signatures = [item_signature(it.title, it.text) for it in items]
     fps = [fp for fp, _ in signatures]
     limits = [near_duplicate_distance(n) if distance is None else distance for _, n in signatures]
+    # Joins beyond BANDS - 1 need the same figures on both sides (crawlers.dedup.figures_agree).
+    figs = [figures(it.title, it.text) for it in items]
     t_fp, c_fp = time.perf_counter() - t0, time.process_time() - c0
     gc.collect()
     t1, c1 = time.perf_counter(), time.process_time()
     index = NearDuplicateIndex(distance=max(limits, default=0), n_bands=n_bands)
-    clusters = [index.add(i, fp, limit) for i, (fp, limit) in enumerate(zip(fps, limits, strict=True))]
+    clusters = [
+        index.add(i, fp, limit, accept=lambda j, i=i: figs[i] == figs[j])  # type: ignore[misc]
+        for i, (fp, limit) in enumerate(zip(fps, limits, strict=True))
+    ]
     t_cluster, c_cluster = time.perf_counter() - t1, time.process_time() - c1
     peak_mb = 0.0
     if measure_memory:

@@ -73,7 +73,7 @@ def store_outcome(context: AppContext, outcome: FetchOutcome, now: datetime) -> 
     """Store a fetch outcome's items idempotently and record the fetch for source health."""
     from functools import partial
 
-    from crawlers.dedup import BANDS, item_near_distance
+    from crawlers.dedup import BANDS, figures_agree, item_near_distance
     from storage.records import HealthPolicy
     from storage.repositories.items import ItemRepository
     from storage.repositories.sources import SourceRepository
@@ -88,7 +88,7 @@ def store_outcome(context: AppContext, outcome: FetchOutcome, now: datetime) -> 
         with context.session() as session:
             chunk = outcome.items[start : start + STORE_CHUNK]
             repo = ItemRepository(session)
-            results = repo.add_many(chunk, now=now, near_distance=distance, bands=BANDS)
+            results = repo.add_many(chunk, now=now, near_distance=distance, bands=BANDS, loose_join_check=figures_agree)
             revised = _store_revisions(repo, chunk, results, now, distance, crawl.max_revisions_per_url)
             for result in results:
                 if result.status == "new":
@@ -133,7 +133,7 @@ def _store_revisions(
     """
     from dataclasses import replace
 
-    from crawlers.dedup import BANDS
+    from crawlers.dedup import BANDS, figures_agree
 
     stored = 0
     for item, result in zip(items, results, strict=True):
@@ -150,7 +150,8 @@ def _store_revisions(
             continue
         revision = replace(item, canonical_url=f"{item.canonical_url}#rev-{item.content_hash[:12]}",
                            flags=(*item.flags, "revision"))
-        [added] = repo.add_many([revision], now=now, near_distance=distance, bands=BANDS)
+        [added] = repo.add_many([revision], now=now, near_distance=distance, bands=BANDS,
+                                loose_join_check=figures_agree)
         if added.status == "new":
             repo.move_to_event(added.item_id, result.event_id)
             stored += 1

@@ -123,9 +123,12 @@ class ItemRepository:
         now: datetime,
         near_distance: int | Callable[[FetchedItem], int] = 3,
         bands: int = 4,
+        loose_join_check: JoinCheck | None = None,
     ) -> AddResult:
         """Store one item unless its canonical URL or content hash is known; attach it to an event."""
-        return self.add_many([item], now=now, near_distance=near_distance, bands=bands)[0]
+        return self.add_many(
+            [item], now=now, near_distance=near_distance, bands=bands, loose_join_check=loose_join_check
+        )[0]
 
     def add_many(
         self,
@@ -134,6 +137,7 @@ class ItemRepository:
         now: datetime,
         near_distance: int | Callable[[FetchedItem], int] = 3,
         bands: int = 4,
+        loose_join_check: JoinCheck | None = None,
     ) -> list[AddResult]:
         """Store a batch (results in input order); duplicates within the batch or the database are no-ops.
 
@@ -141,7 +145,9 @@ class ItemRepository:
         `near_distance` is the Hamming distance within which a new item joins a stored one's event,
         or a function giving it per item (crawlers.dedup.item_near_distance: by text length).
         Near-duplicates are found reliably up to 2 * bands - 1 (values one bit away in each band are
-        probed from a distance of `bands` on).
+        probed from a distance of `bands` on). A join to another fingerprint also has to pass
+        `loose_join_check(new title, new text, old title, old text)` when given
+        (crawlers.dedup.figures_agree: the same numbers on both sides).
         """
         if not items:
             return []
@@ -174,7 +180,7 @@ class ItemRepository:
             else:
                 pending.append(_Pending(index, item, item_id, to_signed64(item.fingerprint)))
 
-        touched_events = self._cluster(pending, results, near_distance, bands, now)
+        touched_events = self._cluster(pending, results, near_distance, bands, now, loose_join_check)
         self._refresh_events(touched_events)
 
         if duplicates:
@@ -220,6 +226,7 @@ class ItemRepository:
         near_distance: int | Callable[[FetchedItem], int],
         bands: int,
         now: datetime,
+        loose_join_check: JoinCheck | None = None,
     ) -> set[int]:
         """Give every new item an event: a near-duplicate's, or a new one. Returns touched event ids."""
         if not pending:
@@ -257,6 +264,23 @@ class ItemRepository:
                         (row.id, row.fingerprint, row.event_id)
                     )
 
+        # Joins to another fingerprint must also pass the check, which needs the candidates' texts:
+        # stored ones are read in one query, the batch's own are at hand.
+        strict = 0
+        texts: dict[int, tuple[str, str]] = {p.item_id: (p.item.title, p.item.text) for p in pending}
+        if loose_join_check is not None:
+            wanted = {
+                cand_id
+                for p in pending
+                if limits[p.item_id] > strict
+                for key in item_keys[p.item_id]
+                for cand_id, cand_fp, _event in index.get(key, ())
+                if strict < hamming64(p.fingerprint, cand_fp) <= limits[p.item_id]
+            }
+            for ids in chunked(sorted(wanted), 1000):
+                for row in session.execute(select(ItemRow.id, ItemRow.title, ItemRow.text).where(ItemRow.id.in_(ids))):
+                    texts[row.id] = (row.title, row.text)
+
         # Decide every item's event in memory first; new events get negative placeholders that the
         # bulk insert below replaces with real ids.
         decided: list[tuple[_Pending, int, bool]] = []
@@ -267,8 +291,13 @@ class ItemRepository:
             for key in item_keys[p.item_id]:
                 for cand_id, cand_fp, cand_event in index.get(key, ()):
                     distance = hamming64(p.fingerprint, cand_fp)
-                    if distance <= limit and (best is None or (distance, cand_id) < best[:2]):
-                        best = (distance, cand_id, cand_event)
+                    if distance > limit or (best is not None and (distance, cand_id) >= best[:2]):
+                        continue
+                    if distance > strict and loose_join_check is not None and not loose_join_check(
+                        p.item.title, p.item.text, *texts[cand_id]
+                    ):
+                        continue
+                    best = (distance, cand_id, cand_event)
             if best is not None:
                 event_id, new_event = best[2], False
             else:
@@ -551,6 +580,10 @@ class ItemRepository:
     def count_events(self) -> int:
         """Number of events."""
         return int(self.session.execute(select(func.count()).select_from(EventRow)).scalar_one())
+
+
+# (new title, new text, old title, old text) -> may the new item join the old one's event
+JoinCheck = Callable[[str, str, str, str], bool]
 
 
 def _grade_level(value: str) -> int:

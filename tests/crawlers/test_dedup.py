@@ -160,3 +160,21 @@ def test_probing_finds_every_pair_within_seven() -> None:
 def test_short_bodies_use_title() -> None:
     assert item_fingerprint("标题甲", "短") != item_fingerprint("标题乙", "短")
     assert item_fingerprint("标题甲", STORY) == item_fingerprint("标题乙", STORY)
+
+
+def test_figures_guard_keeps_templated_incidents_apart_in_the_index() -> None:
+    from crawlers.dedup import NearDuplicateIndex, figures, figures_agree, item_fingerprint
+
+    notice = ("示例区公安交警通报：{a}日{b}时许，示例区长安路第{c}号路段发生一起两车相撞交通事故，造成{d}人死亡、"
+              "{e}人受伤，伤者已送医救治，事故原因正在进一步调查中。")
+    texts = [notice.format(a=3, b=8, c=12, d=3, e=5), notice.format(a=3, b=8, c=12, d=3, e=6),
+             notice.format(a=3, b=8, c=12, d=3, e=5).replace("伤者已送医救治", "伤者均已送医救治")]
+    assert figures("", texts[0]) == ("12", "3", "3", "5", "8")
+    assert figures("", "事故造成十二人死亡、１８人受伤") == ("18", "十二")  # full-width folded, Chinese numerals kept
+    assert not figures_agree("", texts[1], "", texts[0]) and figures_agree("", texts[2], "", texts[0])
+    fps = [item_fingerprint("", t) for t in texts]
+    guarded, unguarded = NearDuplicateIndex(distance=7), NearDuplicateIndex(distance=7)
+    clusters = [guarded.add(i, fp, 7, accept=lambda j, i=i: figures_agree("", texts[i], "", texts[j]))  # type: ignore[misc]
+                for i, fp in enumerate(fps)]
+    assert clusters == [0, 1, 0]
+    assert [unguarded.add(i, fp, 7) for i, fp in enumerate(fps)] == [0, 0, 0]  # what the guard prevents

@@ -87,3 +87,34 @@ def test_negative_distance_from_a_rule_is_refused(session: Session) -> None:
     seed_config(session)
     with pytest.raises(ValueError):
         ItemRepository(session).add(item(1), now=T0, near_distance=lambda _item: -1)
+
+
+NOTICE = ("示例区公安交警通报：{a}日{b}时许，示例区长安路第{c}号路段发生一起两车相撞交通事故，造成{d}人死亡、"
+          "{e}人受伤，伤者已送医救治，事故原因正在进一步调查中。")
+
+
+def test_a_templated_notice_of_another_incident_does_not_fold_in(session: Session) -> None:
+    """Same template, other figures: a separate incident keeps its own event (and so its own case);
+    the same notice reworded a little still joins."""
+    from crawlers.dedup import figures_agree
+
+    seed_config(session)
+    repo = ItemRepository(session)
+    first = NOTICE.format(a=3, b=8, c=12, d=3, e=5)
+    other_incident = NOTICE.format(a=3, b=8, c=12, d=3, e=6)
+    reworded = first.replace("两车相撞交通事故", "两车相撞的交通事故").replace("伤者已送医救治", "伤者均已送医救治")
+    assert hamming(item_fingerprint("", first), item_fingerprint("", other_incident)) == 6
+    assert hamming(item_fingerprint("", first), item_fingerprint("", reworded)) == 6
+
+    def add(n: int, text: str, check: bool = True) -> int | None:
+        result = repo.add(_text_item(n, text), now=T0, near_distance=item_near_distance, bands=BANDS,
+                          loose_join_check=figures_agree if check else None)
+        return result.event_id
+
+    original = add(1, first)
+    separate = add(2, other_incident)
+    assert separate != original  # 6人受伤 is not 5人受伤: another incident
+    assert add(3, reworded) == original
+    session.commit()
+    # Without the check a third such notice would have been folded into one of them.
+    assert add(4, NOTICE.format(a=3, b=8, c=12, d=3, e=7), check=False) in {original, separate}
