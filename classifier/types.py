@@ -24,6 +24,14 @@ class Grade(StrEnum):
         """Warning colour name for this grade."""
         return ("red", "orange", "yellow", "blue")[self.level - 1]
 
+    @staticmethod
+    def level_of(value: str) -> int:
+        """The level of a stored grade string; 9 (least severe) for anything that is not a grade."""
+        try:
+            return Grade(value).level
+        except ValueError:
+            return 9
+
 
 class Category(StrEnum):
     """What kind of happening an item reports."""

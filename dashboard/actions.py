@@ -185,10 +185,9 @@ def merge_duplicate(session: Session, user: SignedInUser, case_id: int, *, into_
         raise ActionError(str(exc)) from None
     items = apply_event_merge(session, merge, now)
     saved = repo.get(case_id)
-    audit = tuple(e for e in merge.entries)
     others = len(merge.moved) + len(merge.dismissed) - 1
     also = f"，另有 {others} 个其他单位的处置单随之调整" if others > 0 else ""
-    return ActionResult(saved, audit, message=f"已作为重复并入处置单 #{into_case_id}（{items} 条条目并入其事件{also}）。")
+    return ActionResult(saved, merge.entries, message=f"已作为重复并入处置单 #{into_case_id}（{items} 条条目并入其事件{also}）。")
 
 
 def close(session: Session, user: SignedInUser, case_id: int, now: datetime) -> ActionResult:

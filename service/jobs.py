@@ -323,19 +323,11 @@ def _assessed_event(event: EventRecord, assessment: Assessment) -> EventRecord:
     from dataclasses import replace
 
     grade = assessment.severity.grade
-    new_grade = grade.value if grade is not None and (event.grade is None or grade.level < _level(event.grade)) else event.grade
+    new_grade = grade.value if grade is not None and (event.grade is None or grade.level < Grade.level_of(event.grade)) else event.grade
     new_category = assessment.category.value if new_grade != event.grade or event.category is None else event.category
     if (new_grade, new_category) == (event.grade, event.category):
         return event
     return replace(event, grade=new_grade, category=new_category)
-
-
-def _level(value: str) -> int:
-    """1 for 特别重大 … 4 for 一般; 9 for anything else."""
-    try:
-        return Grade(value).level
-    except ValueError:
-        return 9
 
 
 # ---------------------------------------------------------------- deadlines and notices

@@ -477,7 +477,7 @@ class ItemRepository:
         grades = [g for g in (events[from_event].grade, events[into_event].grade) if g]
         if grades:
             self.session.execute(
-                update(EventRow).where(EventRow.id == into_event).values(grade=min(grades, key=_grade_level))
+                update(EventRow).where(EventRow.id == into_event).values(grade=min(grades, key=Grade.level_of))
             )
         self._refresh_events([into_event])
         cases_left = self.session.execute(select(func.count()).where(CaseRow.event_id == from_event)).scalar_one()
@@ -584,14 +584,6 @@ class ItemRepository:
 
 # (new title, new text, old title, old text) -> may the new item join the old one's event
 JoinCheck = Callable[[str, str, str, str], bool]
-
-
-def _grade_level(value: str) -> int:
-    """1 for 特别重大 … 4 for 一般; 9 for anything unknown (least severe)."""
-    try:
-        return Grade(value).level
-    except ValueError:
-        return 9
 
 
 def _bind(name: str, type_: Any = None) -> Any:
